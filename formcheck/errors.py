@@ -1,0 +1,44 @@
+"""Exception hierarchy.
+
+Every error formcheck raises on purpose is a :class:`FormcheckError`; the CLI
+turns it into a one-line message and a non-zero exit code. Messages name the
+file concerned and state what was expected against what was found.
+"""
+
+from __future__ import annotations
+
+
+class FormcheckError(Exception):
+    """Base class of all deliberate formcheck errors."""
+
+    exit_code: int = 2
+
+
+class VideoError(FormcheckError):
+    """The input video is missing, unreadable, corrupt or unsuitable."""
+
+    exit_code = 3
+
+
+class ModelError(FormcheckError):
+    """The pose model bundle is missing, altered or cannot be loaded."""
+
+    exit_code = 4
+
+
+class NoPersonError(FormcheckError):
+    """No person was detected in the video."""
+
+    exit_code = 5
+
+
+class AnalysisError(FormcheckError):
+    """The pose track cannot support the requested analysis."""
+
+    exit_code = 6
+
+
+class ConfigError(FormcheckError):
+    """A configuration file or option is invalid."""
+
+    exit_code = 7
