@@ -1,0 +1,249 @@
+"""Video input: probe a file and stream upright RGB frames with real timestamps.
+
+Frames are decoded one at a time with PyAV (FFmpeg), so a long video is never
+held in memory. Phone rotation metadata (display matrix) is applied, so a
+portrait clip stored as landscape comes out upright. Timestamps come from the
+container, so variable-frame-rate phone video keeps its real timing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from formcheck.errors import VideoError
+
+# A decoded stream shorter than this share of the frames the container
+# announces is treated as truncated.
+_TRUNCATION_TOLERANCE = 0.95
+_MAX_PROBE_PACKETS = 400_000
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds, as probed before decoding.
+
+    Attributes
+    ----------
+    path : Path
+    width, height : int
+        Upright frame size in pixels (after applying rotation metadata).
+    fps : float
+        Average frame rate of the stream, frames per second.
+    n_frames : int
+        Number of frames the container announces (counted from packets
+        when the container does not say).
+    duration_s : float
+        Stream duration in seconds.
+    rotation_deg : int
+        Clockwise rotation applied to decoded frames to make them upright
+        (0, 90, 180 or 270).
+    codec : str
+        Codec name, e.g. ``"h264"``.
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    n_frames: int
+    duration_s: float
+    rotation_deg: int
+    codec: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded, upright frame.
+
+    Attributes
+    ----------
+    index : int
+        Zero-based decode order.
+    timestamp_s : float
+        Presentation time in seconds relative to the first frame.
+    rgb : ndarray, shape (height, width, 3), uint8
+        Upright RGB image, C-contiguous.
+    """
+
+    index: int
+    timestamp_s: float
+    rgb: np.ndarray
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise VideoError(f"{path}: file not found")
+    if not path.is_file():
+        raise VideoError(f"{path}: expected a video file, got a directory or special file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path}: the file is empty (0 bytes)")
+    try:
+        return av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise VideoError(f"{path}: not a readable video ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.VideoStream:
+    if not container.streams.video:
+        raise VideoError(f"{path}: expected a video stream, found none (is it a video file?)")
+    fmt = container.format.name or ""
+    if fmt.endswith("_pipe") or fmt == "image2":
+        raise VideoError(f"{path}: expected a video, got a still image ({fmt})")
+    stream = container.streams.video[0]
+    if stream.codec_context is None or stream.codec_context.name is None:
+        raise VideoError(f"{path}: the video codec is not supported by this FFmpeg build")
+    return stream
+
+
+def _normalise_rotation(angle: float) -> int:
+    """Clockwise rotation in {0, 90, 180, 270} that makes frames upright."""
+    # PyAV reports the display-matrix rotation counter-clockwise; a frame is
+    # made upright by rotating it clockwise by that angle.
+    return round(-angle / 90.0) % 4 * 90
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Probe a video file without decoding all of it.
+
+    Parameters
+    ----------
+    path : str or Path
+        Video file.
+
+    Returns
+    -------
+    VideoInfo
+
+    Raises
+    ------
+    VideoError
+        Missing file, not a video, no video stream, unsupported codec,
+        zero frames or an undecodable first frame.
+    """
+    path = Path(path)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        try:
+            first = next(container.decode(stream))
+        except StopIteration:
+            raise VideoError(f"{path}: expected at least one video frame, found 0") from None
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path}: the first frame cannot be decoded ({exc})") from exc
+        rotation = _normalise_rotation(float(getattr(first, "rotation", 0) or 0))
+        width, height = first.width, first.height
+        n_frames = int(stream.frames or 0)
+        if stream.duration is not None and stream.time_base is not None:
+            duration_s = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration_s = container.duration / 1e6
+        else:
+            duration_s = 0.0
+        codec = stream.codec_context.name
+    if n_frames <= 0:
+        n_frames = _count_packets(path)
+    if fps <= 0 and duration_s > 0:
+        fps = n_frames / duration_s
+    if not math.isfinite(fps) or fps <= 0:
+        raise VideoError(f"{path}: cannot determine the frame rate (got {fps})")
+    if duration_s <= 0:
+        duration_s = n_frames / fps
+    if rotation in (90, 270):
+        width, height = height, width
+    return VideoInfo(
+        path=path,
+        width=width,
+        height=height,
+        fps=fps,
+        n_frames=n_frames,
+        duration_s=duration_s,
+        rotation_deg=rotation,
+        codec=codec,
+    )
+
+
+def check_duration(info: VideoInfo, *, min_duration_s: float) -> None:
+    """Raise :class:`VideoError` if the clip is shorter than ``min_duration_s``."""
+    if info.duration_s < min_duration_s:
+        raise VideoError(
+            f"{info.path}: the clip is {info.duration_s:.2f} s long; at least "
+            f"{min_duration_s:.2f} s is needed to hold two strides"
+        )
+
+
+def _count_packets(path: Path) -> int:
+    """Count video packets by demuxing (no decoding); used when the header is silent."""
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        count = 0
+        for packet in container.demux(stream):
+            if packet.size:
+                count += 1
+            if count >= _MAX_PROBE_PACKETS:
+                break
+    if count == 0:
+        raise VideoError(f"{path}: expected at least one video frame, found 0")
+    return count
+
+
+def _upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Rotate an (H, W, 3) image clockwise by ``rotation_deg``."""
+    if rotation_deg == 0:
+        return image
+    # np.rot90 with k > 0 rotates counter-clockwise.
+    return np.ascontiguousarray(np.rot90(image, k=-(rotation_deg // 90)))
+
+
+def iter_frames(info: VideoInfo) -> Iterator[Frame]:
+    """Decode a probed video frame by frame.
+
+    Parameters
+    ----------
+    info : VideoInfo
+        Result of :func:`probe_video` for the file.
+
+    Yields
+    ------
+    Frame
+        Upright RGB frames in presentation order.
+
+    Raises
+    ------
+    VideoError
+        A corrupt stream, or one that ends well before the frame count the
+        container announces (a truncated file).
+    """
+    path = info.path
+    index = 0
+    t0: float | None = None
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.time_base is not None:
+                    t = float(frame.pts * frame.time_base)
+                else:
+                    t = index / info.fps
+                if t0 is None:
+                    t0 = t
+                rgb = _upright(frame.to_ndarray(format="rgb24"), info.rotation_deg)
+                yield Frame(index=index, timestamp_s=t - t0, rgb=rgb)
+                index += 1
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"{path}: the video is corrupt: decoding failed after {index} of "
+                f"{info.n_frames} frames ({exc})"
+            ) from exc
+    if index < _TRUNCATION_TOLERANCE * info.n_frames:
+        raise VideoError(
+            f"{path}: the video looks truncated: the container announces "
+            f"{info.n_frames} frames but only {index} could be decoded"
+        )
