@@ -6,7 +6,7 @@ Never index a landmark array with a bare number: use these constants.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 NOSE: Final = 0
 LEFT_EYE_INNER: Final = 1
@@ -124,3 +124,27 @@ CONNECTIONS: Final[tuple[tuple[int, int], ...]] = (
     (NOSE, LEFT_EAR),
     (NOSE, RIGHT_EAR),
 )
+
+
+class LegIndices(NamedTuple):
+    """Landmark indices of one leg, hip to toe."""
+
+    hip: int
+    knee: int
+    ankle: int
+    heel: int
+    toe: int
+
+
+def leg_indices(side: str) -> LegIndices:
+    """Indices of the leg MediaPipe labels ``side`` ("left" or "right")."""
+    if side == "left":
+        return LegIndices(LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
+    if side == "right":
+        return LegIndices(RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
+    raise ValueError(f"side: expected 'left' or 'right', got {side!r}")
+
+
+def other_side(side: str) -> str:
+    """The opposite side label."""
+    return "right" if side == "left" else "left"

@@ -1,0 +1,185 @@
+"""Orchestration: the one place where the stages are called in order.
+
+Compute stages are pure; this module does the I/O around them (video,
+cache, output folder) and hands data from one stage to the next.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from formcheck.config import Config
+from formcheck.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
+from formcheck.errors import FormcheckError
+from formcheck.people import Person, choose_runner, link_people, person_track
+from formcheck.pose import detect_poses, model_id_of
+from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.track import PoseTrack
+from formcheck.track_io import cache_key, load_track, save_track
+from formcheck.video import VideoInfo, iter_frames, probe_video
+
+POSE_CACHE_NAME = "pose_track.npz"
+PEOPLE_NAME = "people.json"
+
+
+@dataclass(frozen=True)
+class PoseResult:
+    """The runner's pose track and how the runner was chosen.
+
+    Attributes
+    ----------
+    info : VideoInfo
+    track : PoseTrack
+        The runner's landmarks.
+    people : list of dict
+        One summary per person seen: coverage, leg cycling, runner score.
+    runner_index : int
+        Index into ``people`` of the analysed person.
+    preview_frame : int
+        Frame chosen to show everyone detected (most people in view).
+    from_cache : bool
+        True when inference was skipped because a valid cache was found.
+    """
+
+    info: VideoInfo
+    track: PoseTrack
+    people: list[dict[str, Any]]
+    runner_index: int
+    preview_frame: int
+    from_cache: bool
+
+
+def _people_summary(people: list[Person]) -> list[dict[str, Any]]:
+    return [
+        {
+            "person": i,
+            "coverage": round(p.coverage, 4),
+            "leg_cycling": round(p.leg_cycling, 4),
+            "runner_score": round(p.score, 4),
+            "mean_height_px": round(p.mean_height_px, 1),
+            "frames": [int(f) for f in np.flatnonzero(p.slot_of_frame >= 0)[[0, -1]]]
+            if p.coverage > 0
+            else [],
+        }
+        for i, p in enumerate(people)
+    ]
+
+
+def _pose_settings(config: Config) -> dict[str, Any]:
+    pose = config.pose
+    return {
+        "running_mode": pose.running_mode,
+        "num_poses": pose.num_poses,
+        "min_detection_confidence": pose.min_detection_confidence,
+        "min_presence_confidence": pose.min_presence_confidence,
+        "min_tracking_confidence": pose.min_tracking_confidence,
+    }
+
+
+def extract_pose(
+    video_path: str | Path,
+    *,
+    config: Config,
+    cache_dir: Path | None = None,
+    progress: ProgressReporter | None = None,
+) -> PoseResult:
+    """Probe a video, run pose estimation (or reuse the cache) and pick the runner.
+
+    Parameters
+    ----------
+    video_path : str or Path
+    config : Config
+    cache_dir : Path, optional
+        Folder holding ``pose_track.npz`` and ``people.json`` from an earlier
+        run; reused when the video, model and pose settings match.
+    progress : ProgressReporter, optional
+    """
+    from formcheck.model_bundle import verify_bundle
+
+    info = probe_video(video_path)
+    model_path = verify_bundle(Path(config.pose.model_path) if config.pose.model_path else None)
+    key = cache_key(
+        video_path=info.path, model_id=model_id_of(model_path), settings=_pose_settings(config)
+    )
+    if cache_dir is not None and (cache_dir / POSE_CACHE_NAME).is_file():
+        cached = _read_cache(cache_dir, key)
+        if cached is not None:
+            track, meta = cached
+            return PoseResult(
+                info, track, meta["people"], meta["runner_index"], meta["preview_frame"], True
+            )
+    det = detect_poses(info, settings=config.pose, progress=progress or NullProgress())
+    people = link_people(det)
+    runner = choose_runner(people, source=str(info.path))
+    track = person_track(det, people[runner], source=str(info.path))
+    counts = (det.visibility.max(axis=2) > 0).sum(axis=1)
+    preview = int(np.argmax(counts + 1e-3 * track.detected))
+    return PoseResult(info, track, _people_summary(people), runner, preview, False)
+
+
+def _read_cache(cache_dir: Path, key: str) -> tuple[PoseTrack, dict[str, Any]] | None:
+    try:
+        track, found_key = load_track(cache_dir / POSE_CACHE_NAME)
+        meta = json.loads((cache_dir / PEOPLE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, FormcheckError):
+        return None  # a missing or damaged cache is only a cache miss
+    if found_key != key or "runner_index" not in meta:
+        return None
+    return track, meta
+
+
+def write_pose_outputs(result: PoseResult, out_dir: Path) -> None:
+    """Write the pose cache, people summary and the people preview image."""
+    from formcheck.track_io import write_track_csv
+
+    key = cache_key(
+        video_path=result.info.path,
+        model_id=result.track.model_id,
+        settings=dict(result.track.settings),
+    )
+    save_track(result.track, out_dir / POSE_CACHE_NAME, key=key)
+    write_track_csv(result.track, out_dir / "pose.csv")
+    meta = {
+        "people": result.people,
+        "runner_index": result.runner_index,
+        "preview_frame": result.preview_frame,
+    }
+    (out_dir / PEOPLE_NAME).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    image = render_people_preview(result)
+    if image is not None:
+        cv2.imwrite(str(out_dir / "people.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+
+
+def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
+    """Decode frames up to ``index`` and return that frame (RGB), or None."""
+    for frame in iter_frames(info):
+        if frame.index == index:
+            return frame.rgb
+    return None
+
+
+def render_people_preview(result: PoseResult) -> np.ndarray | None:
+    """The preview frame with the analysed runner boxed and labelled."""
+    image = read_frame(result.info, result.preview_frame)
+    if image is None:
+        return None
+    image = image.copy()
+    xy = result.track.xy_px[result.preview_frame]
+    draw_skeleton(image, xy, colour=None, thickness=max(2, image.shape[1] // 400))
+    box = bounding_box(xy)
+    if box is not None:
+        cv2.rectangle(image, box[:2], box[2:], (0, 255, 0), 3)
+        put_label(image, f"analysed: person {result.runner_index}", (box[0], max(box[1] - 8, 20)))
+    put_label(
+        image,
+        f"people seen: {len(result.people)}",
+        (10, image.shape[0] - 12),
+        colour=OTHER_PERSON_COLOUR,
+    )
+    return image

@@ -1,0 +1,166 @@
+"""Pose estimation: MediaPipe PoseLandmarker over a video, several people per frame.
+
+This stage reads frames (through :mod:`formcheck.video`) and returns every
+person candidate per frame; :mod:`formcheck.people` links candidates into
+identities and picks the runner. VIDEO mode (MediaPipe's tracking and
+landmark smoothing) is the default; see ``docs/pose.md`` for the measurement
+behind that choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.config import PoseConfig
+from formcheck.errors import ModelError
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.model_bundle import verify_bundle
+from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.video import VideoInfo, iter_frames
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Every pose candidate MediaPipe returned, frame by frame.
+
+    Attributes
+    ----------
+    xy_px : ndarray, shape (n_frames, n_slots, 33, 2)
+        Image coordinates in pixels; NaN in empty slots. The slot order is
+        MediaPipe's output order and carries no identity.
+    z, visibility, presence : ndarray, shape (n_frames, n_slots, 33)
+    timestamps_s : ndarray, shape (n_frames,)
+    info : VideoInfo
+    model_id : str
+        First 12 hex digits of the bundle's sha256.
+    settings : PoseConfig
+    """
+
+    xy_px: np.ndarray
+    z: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    timestamps_s: np.ndarray
+    info: VideoInfo
+    model_id: str
+    settings: PoseConfig
+
+
+def _landmarker_options(model_path: Path, settings: PoseConfig):  # type: ignore[no-untyped-def]
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarkerOptions, RunningMode
+
+    mode = RunningMode.VIDEO if settings.running_mode == "video" else RunningMode.IMAGE
+    return PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        running_mode=mode,
+        num_poses=settings.num_poses,
+        min_pose_detection_confidence=settings.min_detection_confidence,
+        min_pose_presence_confidence=settings.min_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+
+
+def model_id_of(path: Path) -> str:
+    """Model identifier: the first 12 hex digits of the bundle's sha256."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def detect_poses(
+    info: VideoInfo,
+    *,
+    settings: PoseConfig,
+    progress: ProgressReporter | None = None,
+) -> Detections:
+    """Run the pose landmarker on every frame of a probed video.
+
+    Parameters
+    ----------
+    info : VideoInfo
+        The probed video.
+    settings : PoseConfig
+        Running mode, number of poses, confidence thresholds, model path
+        (empty: the default bundle location).
+    progress : ProgressReporter, optional
+        Receives one ``advance`` per frame.
+
+    Returns
+    -------
+    Detections
+
+    Raises
+    ------
+    ModelError
+        The bundle is missing, altered or fails to load.
+    VideoError
+        The video cannot be decoded to the end.
+    """
+    import mediapipe as mp
+    from mediapipe.tasks.python.vision import PoseLandmarker
+
+    model_path = verify_bundle(Path(settings.model_path) if settings.model_path else None)
+    progress = progress or NullProgress()
+    n_alloc = max(info.n_frames, 1)
+    slots = settings.num_poses
+    xy = np.full((n_alloc, slots, NUM_LANDMARKS, 2), np.nan)
+    z = np.full((n_alloc, slots, NUM_LANDMARKS), np.nan)
+    vis = np.zeros((n_alloc, slots, NUM_LANDMARKS))
+    pres = np.zeros((n_alloc, slots, NUM_LANDMARKS))
+    times: list[float] = []
+    try:
+        landmarker = PoseLandmarker.create_from_options(_landmarker_options(model_path, settings))
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"{model_path}: the pose model failed to load ({exc})") from exc
+    progress.start(total=info.n_frames, label="pose")
+    last_ms = -1
+    with landmarker:
+        for frame in iter_frames(info):
+            if frame.index >= xy.shape[0]:
+                xy, z = _grow(xy, fill=np.nan), _grow(z, fill=np.nan)
+                vis, pres = _grow(vis, fill=0.0), _grow(pres, fill=0.0)
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+            if settings.running_mode == "video":
+                # Timestamps must strictly increase, in whole milliseconds.
+                ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
+                last_ms = ms
+                result = landmarker.detect_for_video(image, ms)
+            else:
+                result = landmarker.detect(image)
+            for slot, person in enumerate(result.pose_landmarks[:slots]):
+                arr = np.array(
+                    [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in person]
+                )
+                xy[frame.index, slot, :, 0] = arr[:, 0] * info.width
+                xy[frame.index, slot, :, 1] = arr[:, 1] * info.height
+                z[frame.index, slot] = arr[:, 2]
+                vis[frame.index, slot] = arr[:, 3]
+                pres[frame.index, slot] = arr[:, 4]
+            times.append(frame.timestamp_s)
+            progress.advance()
+    progress.finish()
+    n = len(times)
+    return Detections(
+        xy_px=xy[:n],
+        z=z[:n],
+        visibility=vis[:n],
+        presence=pres[:n],
+        timestamps_s=np.asarray(times, dtype=float),
+        info=info,
+        model_id=model_id_of(model_path),
+        settings=settings,
+    )
+
+
+def _grow(array: np.ndarray, *, fill: float) -> np.ndarray:
+    """Double the first axis of a preallocated array (header frame count was low)."""
+    extra = np.full_like(array, fill)
+    return np.concatenate([array, extra], axis=0)
