@@ -1,13 +1,15 @@
-"""The ``formcheck analyze`` command (arguments and entry)."""
+"""The ``formcheck analyze`` command: arguments, per-clip options, summary printout."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from formcheck.analysis import AnalysisOptions
 from formcheck.config import Config
-from formcheck.errors import FormcheckError
+from formcheck.errors import ConfigError
 
 
 def add_analyze_parser(
@@ -16,13 +18,116 @@ def add_analyze_parser(
     add_pose_options: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Register ``analyze`` on the sub-command parser."""
-    parser = sub.add_parser("analyze", help="analyse running form and write a report")
-    parser.add_argument("videos", nargs="+", help="one video, or several clips of one run")
-    parser.add_argument("-o", "--out", required=True, help="output folder")
+    parser = sub.add_parser(
+        "analyze",
+        help="analyse running form and write a report",
+        description="Analyse side-view running video. Several clips of one run "
+        "(early, late) are compared with --elapsed.",
+    )
+    parser.add_argument("videos", nargs="+", type=Path, help="one video, or clips of one run")
+    parser.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    parser.add_argument(
+        "--capture-fps",
+        type=float,
+        help="real capture rate of a slow-motion clip (e.g. 240); the stored rate is read "
+        "from the file",
+    )
+    parser.add_argument("--belt-speed", type=float, help="treadmill belt speed, m/s")
+    parser.add_argument("--belt-speed-kmh", type=float, help="treadmill belt speed, km/h")
+    parser.add_argument("--height-cm", type=float, help="runner's height, cm (gives cm values)")
+    parser.add_argument(
+        "--elapsed",
+        help="elapsed run time at the start of each clip, comma-separated, "
+        "as seconds or M:SS or H:MM:SS (e.g. 5:00,45:00)",
+    )
+    parser.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    parser.add_argument("--no-html", action="store_true", help="skip report.html")
     add_common(parser)
     add_pose_options(parser)
 
 
+def parse_elapsed(text: str) -> float:
+    """Seconds from ``"90"``, ``"1:30"`` or ``"1:01:30"``."""
+    parts = text.strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ConfigError(f"--elapsed: expected seconds or M:SS, got {text!r}") from None
+    if len(values) > 3 or any(v < 0 for v in values):
+        raise ConfigError(f"--elapsed: expected seconds or M:SS, got {text!r}")
+    seconds = 0.0
+    for v in values:
+        seconds = seconds * 60.0 + v
+    return seconds
+
+
+def clip_options(args: argparse.Namespace) -> list[AnalysisOptions]:
+    """One AnalysisOptions per video from the command line."""
+    n = len(args.videos)
+    if args.elapsed:
+        elapsed = [parse_elapsed(t) for t in args.elapsed.split(",")]
+        if len(elapsed) != n:
+            raise ConfigError(f"--elapsed: expected {n} values (one per video), got {len(elapsed)}")
+    else:
+        elapsed = [0.0] * n
+        if n > 1:
+            raise ConfigError("several videos need --elapsed (their start times in the run)")
+    belt = args.belt_speed
+    if args.belt_speed_kmh is not None:
+        belt = args.belt_speed_kmh / 3.6
+    for name, value in (
+        ("--capture-fps", args.capture_fps),
+        ("--belt-speed", belt),
+        ("--height-cm", args.height_cm),
+    ):
+        if value is not None and value <= 0:
+            raise ConfigError(f"{name}: expected a positive number, got {value}")
+    height = args.height_cm / 100.0 if args.height_cm else None
+    return [
+        AnalysisOptions(
+            capture_fps=args.capture_fps,
+            belt_speed_mps=belt,
+            runner_height_m=height,
+            elapsed_offset_s=e,
+        )
+        for e in elapsed
+    ]
+
+
+def _print_summary(report: dict[str, Any], out: Path) -> None:
+    s = report["summary"]
+    if not report["running"]:
+        print(f"no running analysed: {report['not_running_reason']}")
+    else:
+
+        def fmt(v: Any, spec: str) -> str:
+            return "n/a" if v is None else format(v, spec)
+
+        print(
+            f"cadence {fmt(s['cadence_spm'], '.1f')} steps/min, contact "
+            f"{fmt(s['contact_time_ms'], '.0f')} ms, trunk lean {fmt(s['trunk_lean_deg'], '.1f')}°"
+        )
+        for f in report["findings"]:
+            print(f"  {f['id']:<16} {f['status']:<8} {f['reason']}")
+    for w in report["warnings"]:
+        print(f"  warning: {w}")
+    print(f"wrote {out}/report.json and strides.csv")
+
+
 def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
-    """Run the analysis (not yet available)."""
-    raise FormcheckError("formcheck analyze is not implemented yet")
+    """Run ``formcheck analyze``."""
+    from formcheck.pipeline import analyze_run
+    from formcheck.progress import make_progress
+
+    result = analyze_run(
+        list(args.videos),
+        config=config,
+        options=clip_options(args),
+        out_dir=args.out,
+        progress=make_progress(quiet=args.quiet),
+        annotated_video=not args.no_video,
+        html=not args.no_html,
+    )
+    if not args.quiet:
+        _print_summary(result.report, args.out)
+    return 0

@@ -183,3 +183,137 @@ def render_people_preview(result: PoseResult) -> np.ndarray | None:
         colour=OTHER_PERSON_COLOUR,
     )
     return image
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``formcheck analyze`` produced for one run."""
+
+    report: dict[str, Any]
+    clips: list[Any]
+    pose: list[PoseResult]
+    out_dir: Path
+
+
+def analyze_run(
+    videos: list[Path],
+    *,
+    config: Config,
+    options: list[Any],
+    out_dir: Path,
+    progress: ProgressReporter | None = None,
+    annotated_video: bool = True,
+    html: bool = True,
+) -> RunResult:
+    """Analyse one run (one video, or several clips of it) and write its outputs.
+
+    Everything is written into a staging folder that replaces ``out_dir``
+    only when complete. Pose tracks cached in an earlier ``out_dir`` are
+    reused when the video, model and pose settings match.
+
+    Parameters
+    ----------
+    videos : list of Path
+    config : Config
+    options : list of AnalysisOptions
+        One per video (capture fps, belt speed, height, elapsed offset).
+    out_dir : Path
+    progress : ProgressReporter, optional
+    annotated_video, html : bool
+        Whether to render ``annotated.mp4`` and ``report.html``.
+    """
+    from formcheck.analysis import analyze_clip
+    from formcheck.findings import all_findings
+    from formcheck.outdir import staged_output
+    from formcheck.report.json_report import build_report
+    from formcheck.report.strides_csv import write_strides_csv
+    from formcheck.summary import summarize
+    from formcheck.video import check_duration
+
+    poses: list[PoseResult] = []
+    clips = []
+    for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
+        info = probe_video(video)
+        check_duration(info, min_duration_s=_min_duration_s(config, opts, info.fps))
+        cache = out_dir / f"pose_{k}"
+        pose = extract_pose(
+            video, config=config, cache_dir=cache if cache.is_dir() else None, progress=progress
+        )
+        poses.append(pose)
+        clips.append(analyze_clip(pose.track, config=config, options=opts))
+    reasons = [c.not_running_reason for c in clips if not c.running]
+    not_running = "; ".join(reasons) if len(reasons) == len(clips) else ""
+    summary = summarize(clips, config=config)
+    findings = all_findings(summary, config.findings, not_running=not_running)
+    infos = [_info_dict(p.info) for p in poses]
+    people = [
+        {"clip": k, "runner_index": p.runner_index, "people": p.people} for k, p in enumerate(poses)
+    ]
+    report = build_report(
+        clips=clips,
+        video_infos=infos,
+        people=people,
+        summary=summary,
+        findings=findings,
+        config=config,
+        not_running_reason=not_running,
+    )
+    with staged_output(out_dir) as staging:
+        for k, pose in enumerate(poses):
+            (staging / f"pose_{k}").mkdir()
+            write_pose_outputs(pose, staging / f"pose_{k}")
+        (staging / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        write_strides_csv(report, staging / "strides.csv")
+        if html or annotated_video:
+            _write_visual_outputs(
+                report,
+                clips,
+                poses,
+                staging,
+                html=html,
+                annotated_video=annotated_video,
+                progress=progress,
+            )
+    return RunResult(report=report, clips=clips, pose=poses, out_dir=out_dir)
+
+
+def _min_duration_s(config: Config, opts: Any, fps: float) -> float:
+    """Shortest clip (stored time) that can hold two strides at the fastest cadence."""
+    stride_s = 2 * 60.0 / config.gait.max_cadence_spm
+    scale = fps / opts.capture_fps if getattr(opts, "capture_fps", None) else 1.0
+    return 2 * stride_s / scale
+
+
+def _info_dict(info: VideoInfo) -> dict[str, Any]:
+    return {
+        "path": str(info.path),
+        "duration_s": info.duration_s,
+        "rotation_deg": info.rotation_deg,
+        "codec": info.codec,
+    }
+
+
+def _write_visual_outputs(
+    report: dict[str, Any],
+    clips: list[Any],
+    poses: list[PoseResult],
+    staging: Path,
+    *,
+    html: bool,
+    annotated_video: bool,
+    progress: ProgressReporter | None,
+) -> None:
+    """The HTML report, keyframes and annotated video (formcheck.report.visual)."""
+    try:
+        from formcheck.report import visual
+    except ImportError:
+        return
+    visual.write_visual_outputs(
+        report=report,
+        clips=clips,
+        infos=[p.info for p in poses],
+        out_dir=staging,
+        html=html,
+        annotated_video=annotated_video,
+        progress=progress,
+    )

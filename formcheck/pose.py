@@ -9,6 +9,7 @@ behind that choice.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +105,10 @@ def detect_poses(
     VideoError
         The video cannot be decoded to the end.
     """
+    # MediaPipe's native logging (glog/TFLite) writes INFO lines to stderr;
+    # keep warnings and errors only, unless the user asked otherwise.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import mediapipe as mp
     from mediapipe.tasks.python.vision import PoseLandmarker
 

@@ -1,0 +1,406 @@
+"""Analysis of one clip: pose track in, measured running form out (pure compute).
+
+Stages, in order: clean -> scene -> gait -> metrics. This module wires the
+pure stage functions together for one clip; the findings and report are
+built from its result elsewhere, and all file I/O lives in
+:mod:`formcheck.pipeline`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.clean import CleanTrack, clean_track
+from formcheck.config import Config
+from formcheck.gait import Contact, detect_contacts
+from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
+from formcheck.metrics.angles import (
+    ear_shoulder_distance,
+    head_forward_deg,
+    hip_mid,
+    shoulder_mid,
+    trunk_lean_deg,
+)
+from formcheck.metrics.contact_angles import ContactAngles, contact_angles
+from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscillation
+from formcheck.scene import Scene, estimate_scene
+from formcheck.track import PoseTrack
+
+# Side-view check: in a side view the shoulders overlap in x; facing the
+# camera they are apart by most of a torso length.
+_FRONT_VIEW_SHOULDER_RATIO = 0.45
+# Leg-cycling check: spread of |ankle x difference| in torso lengths.
+_MIN_LEG_CYCLING = 0.25
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Per-clip facts the user can give.
+
+    Attributes
+    ----------
+    capture_fps : float or None
+        Real capture rate of a slow-motion clip (e.g. 240); time is scaled
+        by ``fps / capture_fps``.
+    belt_speed_mps : float or None
+        Treadmill belt speed, metres per second (gives step length).
+    runner_height_m : float or None
+        Body height, metres (gives centimetres).
+    elapsed_offset_s : float
+        Elapsed run time at the start of the clip, seconds.
+    """
+
+    capture_fps: float | None = None
+    belt_speed_mps: float | None = None
+    runner_height_m: float | None = None
+    elapsed_offset_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Stride:
+    """One stride of the near leg: initial contact to its next initial contact."""
+
+    index: int
+    start_frame: int
+    end_frame: int
+    start_s: float
+    end_s: float
+    midstance_frame: int
+    trunk_lean_deg: float
+    trunk_lean_midstance_deg: float
+    head_forward_deg: float
+    ear_shoulder_leg_lengths: float
+    vertical_oscillation_leg_lengths: float
+    contact_index: int
+
+
+@dataclass(frozen=True)
+class ClipAnalysis:
+    """Everything measured on one clip.
+
+    Attributes
+    ----------
+    track : PoseTrack
+    clean : CleanTrack
+    scene : Scene
+    times_s : ndarray, shape (n_frames,)
+        Frame times in real time (slow motion undone), from the clip start.
+    fps : float
+        Frames per real second.
+    runner_xy, runner_raw_xy : ndarray, shape (n_frames, 33, 2)
+        Low-passed and unfiltered landmarks in the runner frame (pixels).
+    contacts : list of Contact
+    angles : list of ContactAngles or None
+        Per contact (same order); None where not usable.
+    strides : list of Stride
+    lean_deg : ndarray, shape (n_frames,)
+        Trunk lean per frame.
+    cadence_spm : float
+    running : bool
+        Whether running was found; if False, ``not_running_reason`` says why.
+    warnings : list of str
+    """
+
+    track: PoseTrack
+    clean: CleanTrack
+    scene: Scene
+    options: AnalysisOptions
+    times_s: np.ndarray
+    fps: float
+    runner_xy: np.ndarray
+    runner_raw_xy: np.ndarray
+    contacts: list[Contact]
+    angles: list[ContactAngles | None]
+    strides: list[Stride]
+    lean_deg: np.ndarray
+    cadence_spm: float
+    cadence_video_spm: float
+    duty_factor: float
+    running: bool
+    not_running_reason: str
+    facing_agreement: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def near_side(self) -> str:
+        """MediaPipe side label of the near leg."""
+        return self.clean.near_side
+
+    def side_of(self, leg: str) -> str:
+        """MediaPipe side label of ``"near"`` or ``"far"``."""
+        return self.near_side if leg == "near" else other_side(self.near_side)
+
+
+def _time_scale(track: PoseTrack, options: AnalysisOptions) -> float:
+    if options.capture_fps:
+        return track.fps / options.capture_fps
+    return 1.0
+
+
+def _shoulder_ratio(xy: np.ndarray) -> float:
+    """Median |shoulder x separation| / torso length (side view: small)."""
+    sep = np.abs(xy[:, LEFT_SHOULDER, 0] - xy[:, RIGHT_SHOULDER, 0])
+    torso = np.linalg.norm(shoulder_mid(xy) - hip_mid(xy), axis=-1)
+    ratio = sep / np.where(torso > 0, torso, np.nan)
+    return float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else float("nan")
+
+
+def _leg_cycling(xy: np.ndarray) -> float:
+    """Spread (10th-90th percentile) of |ankle x difference| in torso lengths."""
+    near = leg_indices("left").ankle, leg_indices("right").ankle
+    d = np.abs(xy[:, near[0], 0] - xy[:, near[1], 0])
+    torso = np.linalg.norm(shoulder_mid(xy) - hip_mid(xy), axis=-1)
+    r = d / np.where(torso > 0, torso, np.nan)
+    r = r[np.isfinite(r)]
+    return float(np.subtract(*np.percentile(r, [90, 10]))) if r.size >= 10 else 0.0
+
+
+def _strides(
+    contacts: list[Contact],
+    *,
+    runner_xy: np.ndarray,
+    times_s: np.ndarray,
+    leg_length_px: float,
+    lean: np.ndarray,
+) -> list[Stride]:
+    """Near-leg strides between consecutive usable near contacts."""
+    near = [(i, c) for i, c in enumerate(contacts) if c.leg == "near"]
+    head = head_forward_deg(runner_xy)
+    ear = ear_shoulder_distance(runner_xy) / leg_length_px
+    hip_y = hip_mid(runner_xy)[:, 1]
+    strides: list[Stride] = []
+    for (i, a), (_, b) in zip(near[:-1], near[1:], strict=True):
+        if not a.usable:
+            continue
+        s, e = a.ic_frame, b.ic_frame
+        if e - s < 3 or not np.isfinite(lean[s:e]).any():
+            continue
+        mid = (a.ic_frame + a.to_frame) // 2
+        strides.append(
+            Stride(
+                index=len(strides),
+                start_frame=s,
+                end_frame=e,
+                start_s=a.ic_s,
+                end_s=b.ic_s,
+                midstance_frame=mid,
+                trunk_lean_deg=float(np.nanmean(lean[s:e])),
+                trunk_lean_midstance_deg=float(lean[mid]),
+                head_forward_deg=float(np.nanmean(head[s:e])),
+                ear_shoulder_leg_lengths=float(np.nanmean(ear[s:e])),
+                vertical_oscillation_leg_lengths=vertical_oscillation(hip_y, s, e) / leg_length_px,
+                contact_index=i,
+            )
+        )
+    return strides
+
+
+def _contact_angles(
+    contacts: list[Contact],
+    *,
+    clip_side: dict[str, str],
+    runner_xy: np.ndarray,
+    runner_raw_xy: np.ndarray,
+    times_s: np.ndarray,
+    leg_length_px: float,
+    config: Config,
+) -> list[ContactAngles | None]:
+    strike = config.findings.heel_strike
+    return [
+        contact_angles(
+            c,
+            runner_xy=runner_xy,
+            runner_raw_xy=runner_raw_xy,
+            times_s=times_s,
+            side=clip_side[c.leg],
+            leg_length_px=leg_length_px,
+            rearfoot_above_deg=strike.rearfoot_above_deg,
+            forefoot_below_deg=strike.forefoot_below_deg,
+        )
+        if c.usable
+        else None
+        for c in contacts
+    ]
+
+
+def _running_check(
+    *,
+    clean_xy: np.ndarray,
+    contacts: list[Contact],
+    cadence: float,
+    cadence_video: float,
+    duty: float,
+    options: AnalysisOptions,
+    config: Config,
+) -> str:
+    """Why the clip does not show running ("" when it does)."""
+    gait = config.gait
+    ratio = _shoulder_ratio(clean_xy)
+    if np.isfinite(ratio) and ratio > _FRONT_VIEW_SHOULDER_RATIO:
+        return (
+            f"not a side view: the shoulders are {ratio:.2f} torso lengths apart across the "
+            f"image (a side view shows below {_FRONT_VIEW_SHOULDER_RATIO}); film from the side"
+        )
+    cycling = _leg_cycling(clean_xy)
+    if cycling < _MIN_LEG_CYCLING:
+        return (
+            f"no running found: the legs do not cycle (ankle spread {cycling:.2f} torso "
+            f"lengths, running shows above {_MIN_LEG_CYCLING})"
+        )
+    if len(contacts) < gait.min_steps:
+        return (
+            f"no running found: {len(contacts)} foot contacts detected, "
+            f"at least {gait.min_steps} needed"
+        )
+    if not np.isfinite(cadence):
+        return "no running found: no regular steps detected"
+    if cadence < gait.min_cadence_spm or cadence > gait.max_cadence_spm:
+        hint = ""
+        if options.capture_fps is None and cadence_video < gait.min_cadence_spm:
+            hint = (
+                "; the clip looks like slow motion: give the capture frame rate "
+                "(--capture-fps, e.g. 240) to analyse it in real time"
+            )
+        return (
+            f"implausible cadence {cadence:.1f} steps/min (running lies within "
+            f"{gait.min_cadence_spm:.0f}-{gait.max_cadence_spm:.0f}){hint}"
+        )
+    if np.isfinite(duty) and duty > gait.max_running_duty_factor:
+        return (
+            f"the gait is walking, not running: duty factor {duty:.2f} "
+            f"(no flight phase; running stays below {gait.max_running_duty_factor})"
+        )
+    return ""
+
+
+def analyze_clip(
+    track: PoseTrack, *, config: Config, options: AnalysisOptions | None = None
+) -> ClipAnalysis:
+    """Measure running form on one clip's pose track.
+
+    Parameters
+    ----------
+    track : PoseTrack
+        The runner's landmarks (image pixels).
+    config : Config
+    options : AnalysisOptions, optional
+
+    Returns
+    -------
+    ClipAnalysis
+    """
+    options = options or AnalysisOptions()
+    scale = _time_scale(track, options)
+    times = track.timestamps_s * scale
+    fps = track.fps / scale
+    warnings: list[str] = []
+    clean = clean_track(track, config=config.clean)
+    scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
+    runner_xy = scene.to_runner(clean.xy_px)
+    runner_raw = scene.to_runner(clean.raw_xy_px)
+    lean = trunk_lean_deg(runner_xy)
+    contacts = detect_contacts(
+        runner_xy=runner_xy,
+        runner_raw_xy=runner_raw,
+        measured=clean.measured,
+        times_s=times,
+        fps=fps,
+        near_side=clean.near_side,
+        leg_length_px=scene.leg_length_px,
+        stride_frames=2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan"),
+        config=config.gait,
+    )
+    sides = {"near": clean.near_side, "far": other_side(clean.near_side)}
+    angles = _contact_angles(
+        contacts,
+        clip_side=sides,
+        runner_xy=runner_xy,
+        runner_raw_xy=runner_raw,
+        times_s=times,
+        leg_length_px=scene.leg_length_px,
+        config=config,
+    )
+    cadence = cadence_spm(contacts)
+    duty = duty_factor(contacts, leg="near")
+    reason = _running_check(
+        clean_xy=clean.xy_px,
+        contacts=contacts,
+        cadence=cadence,
+        cadence_video=cadence * scale if np.isfinite(cadence) else cadence,
+        duty=duty,
+        options=options,
+        config=config,
+    )
+    strides = (
+        _strides(
+            contacts,
+            runner_xy=runner_xy,
+            times_s=times,
+            leg_length_px=scene.leg_length_px,
+            lean=lean,
+        )
+        if not reason
+        else []
+    )
+    warnings += _degradation_warnings(track, clean, scene, contacts, fps, agreement)
+    return ClipAnalysis(
+        track=track,
+        clean=clean,
+        scene=scene,
+        options=options,
+        times_s=times,
+        fps=fps,
+        runner_xy=runner_xy,
+        runner_raw_xy=runner_raw,
+        contacts=contacts,
+        angles=angles,
+        strides=strides,
+        lean_deg=lean,
+        cadence_spm=cadence,
+        cadence_video_spm=cadence * scale if np.isfinite(cadence) else cadence,
+        duty_factor=duty,
+        running=not reason,
+        not_running_reason=reason,
+        facing_agreement=agreement,
+        warnings=warnings,
+    )
+
+
+def _degradation_warnings(
+    track: PoseTrack,
+    clean: CleanTrack,
+    scene: Scene,
+    contacts: list[Contact],
+    fps: float,
+    facing_agreement: float,
+) -> list[str]:
+    """Warnings about data that is usable but degraded."""
+    out: list[str] = []
+    rate = track.detection_rate
+    if rate < 0.9:
+        out.append(f"the runner was detected on only {100 * rate:.0f} % of frames")
+    if fps < 60:
+        out.append(
+            f"frame rate {fps:.0f} fps: contact times are resolved to ±{1000 / fps:.0f} ms "
+            "(one frame); 60 fps or more is recommended"
+        )
+    if not scene.roll_reliable:
+        out.append("too little ground contact seen to estimate camera roll; assumed level")
+    elif abs(scene.roll_deg) > 2:
+        out.append(f"camera roll of {scene.roll_deg:.1f}° corrected from the ground line")
+    if facing_agreement < 0.8:
+        out.append(f"facing direction uncertain ({100 * facing_agreement:.0f} % of cues agree)")
+    far = [c for c in contacts if c.leg == "far"]
+    if far and not any(c.usable for c in far):
+        out.append("the far leg is never measured well enough; figures use the near leg only")
+    unusable = [c for c in contacts if not c.usable]
+    if unusable:
+        out.append(f"{len(unusable)} of {len(contacts)} contacts unusable (see contacts[].reason)")
+    if clean.swaps_fixed:
+        out.append(
+            f"left/right leg labels swapped by the pose model on {clean.swaps_fixed} "
+            "frames; corrected"
+        )
+    return out

@@ -1,0 +1,292 @@
+"""The four headline findings: status, value, reason, cue and evidence frames.
+
+Thresholds come from :class:`formcheck.config.FindingsConfig` (defaults and
+sources in METRICS.md and ``config.example.toml``). Every finding says
+``unknown`` with a reason when the footage cannot support it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from formcheck.config import FindingsConfig
+from formcheck.summary import RunSummary
+
+Status = Literal["ok", "caution", "flag", "unknown"]
+FindingId = Literal["forward_lean", "heel_strike", "overstride", "late_run_slouch"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One headline finding.
+
+    Attributes
+    ----------
+    id : str
+    status : {"ok", "caution", "flag", "unknown"}
+    value : float or str or None
+        The number the status rests on (or the strike class).
+    unit : str
+    reason : str
+        Why this status, in one sentence with the numbers.
+    cue : str
+        One line a runner can act on.
+    reference : str
+        The reference range and its source.
+    evidence : list of (clip, frame)
+        Frames that show it best (clip index, frame index).
+    """
+
+    id: FindingId
+    status: Status
+    value: float | str | None
+    unit: str
+    reason: str
+    cue: str
+    reference: str
+    evidence: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _unknown(fid: FindingId, reason: str, unit: str, reference: str) -> Finding:
+    return Finding(fid, "unknown", None, unit, reason, "", reference)
+
+
+LEAN_REFERENCE = (
+    "low-lean runners 3.6 ± 2.8°, high-lean 10.8 ± 2.2° (Teng & Powers 2015); "
+    "self-selected range about -2° to 25° (Warrener 2021); no consensus on 'excessive'"
+)
+STRIKE_REFERENCE = (
+    "rearfoot > 8.0°, midfoot -1.6° to 8.0°, forefoot < -1.6° (Altman & Davis 2012); "
+    "rearfoot striking is common (71-94 % of recreational runners) and not a fault alone"
+)
+OVERSTRIDE_REFERENCE = (
+    "no validated cut-off exists (Souza 2016); formcheck flags shank angle > 10° with the "
+    "heel > 0.25 leg lengths ahead of the hips on most strides"
+)
+SLOUCH_REFERENCE = (
+    "fatigue raises trunk flexion about 4° in novices (Koblbauer 2014); 2D angle changes "
+    "under 2-4° are within measurement noise (Dingenen 2018)"
+)
+
+
+def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
+    """Trunk lean over the strides (METRICS.md section 1)."""
+    c = cfg.forward_lean
+    leans = np.array([s.trunk_lean_deg for s in summary.strides], dtype=float)
+    leans = leans[np.isfinite(leans)]
+    if leans.size < 3:
+        return _unknown(
+            "forward_lean",
+            f"only {leans.size} measurable strides (3 needed)",
+            "deg",
+            LEAN_REFERENCE,
+        )
+    median = float(np.median(leans))
+    above = float(np.mean(leans > c.flag_above_deg))
+    evidence = _stride_evidence(summary, leans, target=median)
+    if median < c.flag_below_deg:
+        return Finding(
+            "forward_lean",
+            "flag",
+            median,
+            "deg",
+            f"leaning back: median trunk lean {median:.1f}° (below {c.flag_below_deg}°)",
+            "Stand tall and let the whole body tip slightly forward from the ankles.",
+            LEAN_REFERENCE,
+            evidence,
+        )
+    if above >= c.sustained_share or median > c.flag_above_deg:
+        status: Status = "flag"
+        reason = (
+            f"median trunk lean {median:.1f}°, above {c.flag_above_deg}° on "
+            f"{100 * above:.0f} % of strides"
+        )
+    elif median > c.caution_above_deg:
+        status = "caution"
+        reason = f"median trunk lean {median:.1f}° (caution above {c.caution_above_deg}°)"
+    else:
+        status = "ok"
+        reason = f"median trunk lean {median:.1f}°, within the usual range"
+    cue = (
+        "Run tall: lean from the ankles, not the waist; keep hips under shoulders."
+        if status != "ok"
+        else "Keep the tall posture."
+    )
+    return Finding("forward_lean", status, median, "deg", reason, cue, LEAN_REFERENCE, evidence)
+
+
+def _stride_evidence(
+    summary: RunSummary, values: np.ndarray, *, target: float
+) -> list[tuple[int, int]]:
+    """Frames of the stride closest to ``target`` and of the stride with the largest value."""
+    strides = [s for s in summary.strides if np.isfinite(s.trunk_lean_deg)]
+    if not strides:
+        return []
+    typical = strides[int(np.argmin(np.abs(values - target)))]
+    worst = strides[int(np.argmax(values))]
+    return [(s.clip, s.frame) for s in (typical, worst)]
+
+
+def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
+    """Shank angle and foot-ahead distance at initial contact (METRICS.md section 3)."""
+    c = cfg.overstride
+    rows = [r for r in summary.contacts if r.leg == summary.strike_leg]
+    shank = np.array([r.shank_angle_deg for r in rows], dtype=float)
+    ahead = np.array([r.foot_ahead_leg_lengths for r in rows], dtype=float)
+    good = np.isfinite(shank) & np.isfinite(ahead)
+    if good.sum() < 3:
+        return _unknown(
+            "overstride",
+            f"only {int(good.sum())} measurable contacts (3 needed)",
+            "deg",
+            OVERSTRIDE_REFERENCE,
+        )
+    shank, ahead = shank[good], ahead[good]
+    rows = [r for r, g in zip(rows, good, strict=True) if g]
+    flagged = (shank > c.flag_shank_angle_deg) & (ahead > c.flag_foot_ahead_leg_lengths)
+    share = float(flagged.mean())
+    med_shank, med_ahead = float(np.median(shank)), float(np.median(ahead))
+    knee = summary.knee_flexion_ic_deg
+    straight = np.isfinite(knee) and knee < c.straight_knee_below_deg
+    worst = rows[int(np.argmax(shank))]
+    typical = rows[int(np.argmin(np.abs(shank - med_shank)))]
+    evidence = [(typical.clip, typical.frame), (worst.clip, worst.frame)]
+    detail = (
+        f"shank angle {med_shank:.1f}°, heel {med_ahead:.2f} leg lengths ahead of the "
+        f"hips, knee flexion {knee:.0f}° at contact"
+    )
+    if share > c.majority_share:
+        status: Status = "flag"
+        reason = f"overstriding on {100 * share:.0f} % of contacts: {detail}"
+    elif med_shank >= c.caution_shank_angle_deg or straight:
+        status = "caution"
+        reason = f"landing somewhat ahead: {detail}" + (
+            "; straight-leg landing" if straight else ""
+        )
+    else:
+        status = "ok"
+        reason = f"foot lands under the body: {detail}"
+    cue = (
+        "Land with the foot closer under the hips; a 5-10 % higher step rate helps "
+        "(Heiderscheit 2011)."
+        if status in ("flag", "caution")
+        else "Keep landing under the body."
+    )
+    return Finding(
+        "overstride", status, med_shank, "deg", reason, cue, OVERSTRIDE_REFERENCE, evidence
+    )
+
+
+def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Status) -> Finding:
+    """Foot strike pattern; 'heavy heel strike' when rearfoot comes with overstriding."""
+    rows = [r for r in summary.contacts if r.leg == summary.strike_leg and r.strike_class]
+    if len(rows) < 3 or summary.strike_class is None:
+        return _unknown(
+            "heel_strike",
+            f"only {len(rows)} measurable contacts (3 needed)",
+            "deg",
+            STRIKE_REFERENCE,
+        )
+    angle = summary.strike_angle_deg
+    share = summary.strike_share
+    leg_note = "" if summary.strike_leg == "near" else " (far leg only: less reliable)"
+    mix = ", ".join(f"{k} {100 * v:.0f} %" for k, v in share.items() if v > 0)
+    angles = np.array([r.foot_strike_angle_deg for r in rows])
+    typical = rows[int(np.argmin(np.abs(angles - angle)))]
+    worst = rows[int(np.argmax(angles))]
+    evidence = [(typical.clip, typical.frame), (worst.clip, worst.frame)]
+    base = f"{summary.strike_class} strike, median strike angle {angle:.1f}° ({mix}){leg_note}"
+    if summary.strike_class == "rearfoot" and overstride_status == "flag":
+        status: Status = "flag"
+        reason = f"heavy heel strike: {base}, together with overstriding"
+        cue = "Shorten the stride so the heel lands under you, not out in front."
+    elif summary.strike_class == "rearfoot" and overstride_status == "caution":
+        status = "caution"
+        reason = f"{base}, with the foot landing somewhat ahead"
+        cue = "Let the foot land closer under the hips; no need to change to the forefoot."
+    else:
+        status = "ok"
+        reason = base + (
+            "; heel striking alone is common and not a fault"
+            if summary.strike_class == "rearfoot"
+            else ""
+        )
+        cue = "No change needed to the strike pattern."
+    return Finding(
+        "heel_strike",
+        status,
+        summary.strike_class,
+        "class",
+        reason,
+        cue,
+        STRIKE_REFERENCE,
+        evidence,
+    )
+
+
+def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
+    """Late-minus-early trunk lean with its bootstrap interval (METRICS.md section 4)."""
+    c = cfg.late_run_slouch
+    drift = summary.lean_drift
+    if drift is None:
+        n = len(summary.strides)
+        return _unknown(
+            "late_run_slouch",
+            f"{n} strides measured; comparing early and late needs at least "
+            f"{c.min_strides_per_window} strides in each window (a longer clip, or an early "
+            "and a late clip with their elapsed times)",
+            "deg",
+            SLOUCH_REFERENCE,
+        )
+    lo, hi = drift.ci95
+    excludes_zero = lo > 0 or hi < 0
+    detail = (
+        f"trunk lean {drift.early_mean:.1f}° early, {drift.late_mean:.1f}° late: change "
+        f"{drift.change:+.1f}° (95 % interval {lo:+.1f} to {hi:+.1f})"
+    )
+    if drift.change >= c.flag_change_deg and lo > 0:
+        status: Status = "flag"
+        reason = f"posture slouches late in the run: {detail}"
+    elif drift.change >= 0.5 * c.flag_change_deg and excludes_zero:
+        status = "caution"
+        reason = f"posture drifts a little forward: {detail}"
+    else:
+        status = "ok"
+        reason = f"posture holds: {detail}"
+    cue = (
+        "When tired, reset: tall through the crown, shoulders relaxed, eyes ahead."
+        if status != "ok"
+        else "Posture holds through the run."
+    )
+    strides = summary.strides
+    evidence = []
+    if drift.early_strides and drift.late_strides:
+        e, l_ = strides[drift.early_strides[0]], strides[drift.late_strides[-1]]
+        evidence = [(e.clip, e.frame), (l_.clip, l_.frame)]
+    return Finding(
+        "late_run_slouch", status, drift.change, "deg", reason, cue, SLOUCH_REFERENCE, evidence
+    )
+
+
+def all_findings(
+    summary: RunSummary, cfg: FindingsConfig, *, not_running: str = ""
+) -> list[Finding]:
+    """The four findings in fixed order; all unknown when no running was found."""
+    if not_running:
+        refs = (
+            ("forward_lean", LEAN_REFERENCE),
+            ("heel_strike", STRIKE_REFERENCE),
+            ("overstride", OVERSTRIDE_REFERENCE),
+            ("late_run_slouch", SLOUCH_REFERENCE),
+        )
+        return [_unknown(fid, not_running, "", ref) for fid, ref in refs]  # type: ignore[arg-type]
+    over = overstride(summary, cfg)
+    return [
+        forward_lean(summary, cfg),
+        heel_strike(summary, cfg, over.status),
+        over,
+        late_run_slouch(summary, cfg),
+    ]

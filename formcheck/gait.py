@@ -1,0 +1,377 @@
+"""Gait events that work on a treadmill: initial contact and toe-off per leg.
+
+On a treadmill the stance foot travels backwards with the belt, so "foot
+speed near zero" does not mark contact. We use the vertical signal instead,
+in the runner frame (ground at y = 0 after roll correction): the height of
+the foot's lowest point (heel or toe). Stance is where that height sits on
+the leg's own ground level (each leg has its own: the far foot rests higher
+in the image when the camera looks down on the belt). Rough stance runs
+come from a threshold on the low-passed height; each event is then timed to
+a fraction of a frame by fitting a hinge (flat on the ground, straight line
+in the air) to the unfiltered height around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from formcheck.config import GaitConfig
+from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
+
+LegName = Literal["near", "far"]
+
+# Hinge search: how far around a rough event to fit, in seconds.
+_HINGE_BEFORE_S = 0.06
+_HINGE_AFTER_S = 0.04
+_HINGE_STEP_FRAMES = 0.05
+# Frames either side of an event that must be measured (not gap-filled).
+_EVENT_SUPPORT_FRAMES = 2
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One ground contact of one leg.
+
+    Attributes
+    ----------
+    leg : {"near", "far"}
+    ic_s, to_s : float
+        Initial contact and toe-off times, seconds (real time), sub-frame.
+    ic_frame, to_frame : int
+        Nearest frame indices.
+    usable : bool
+        Whether the contact is complete and measured well enough for metrics.
+    reason : str
+        Why it is not usable ("" when usable).
+    """
+
+    leg: LegName
+    ic_s: float
+    to_s: float
+    ic_frame: int
+    to_frame: int
+    usable: bool
+    reason: str
+
+    @property
+    def contact_time_s(self) -> float:
+        """Ground contact time, seconds."""
+        return self.to_s - self.ic_s
+
+
+def foot_height(runner_xy: np.ndarray, *, side: str) -> np.ndarray:
+    """Height of the lowest of heel and toe, shape (n_frames,), runner-frame pixels."""
+    leg = leg_indices(side)
+    return np.fmin(runner_xy[:, leg.heel, 1], runner_xy[:, leg.toe, 1])
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index ranges [start, end) where ``mask`` is True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _hinge_time(
+    t: np.ndarray,
+    h: np.ndarray,
+    *,
+    level: float,
+    descending: bool,
+    t_lo: float,
+    t_hi: float,
+    step: float,
+) -> float:
+    """Time of the corner of a hinge fitted to (t, h), searched in [t_lo, t_hi].
+
+    ``descending``: the height falls to ``level`` and stays (contact);
+    otherwise it stays at ``level`` and rises (toe-off). The slope is fitted
+    in closed form for every candidate corner time.
+    """
+    good = np.isfinite(h)
+    t, h = t[good], h[good] - level
+    if t.size < 3:
+        return float("nan")
+    best_t, best_sse = float("nan"), np.inf
+    for tc in np.arange(t_lo, t_hi + 1e-12, step):
+        ramp = np.maximum(0.0, (tc - t) if descending else (t - tc))
+        denom = float(ramp @ ramp)
+        if denom <= 0:
+            continue
+        slope = float(ramp @ h) / denom
+        if slope <= 0:
+            continue
+        sse = float(np.sum((h - slope * ramp) ** 2))
+        if sse < best_sse:
+            best_t, best_sse = float(tc), sse
+    return best_t
+
+
+def _stance_in_window(
+    height: np.ndarray, *, leg_length_px: float, config: GaitConfig
+) -> tuple[int, int, float] | None:
+    """Longest run where the foot rests on the ground within one cycle's window.
+
+    The ground level is the window's own (10th percentile of the foot
+    height), so slow drifts and perspective do not matter; the foot rests
+    where it is within ``max(contact_height x L, 15 % of the swing height)``
+    of that level.
+
+    Returns
+    -------
+    (start, end, level) or None
+        Inclusive window indices of the run, and the level in pixels.
+    """
+    good = np.isfinite(height)
+    if good.sum() < 3:
+        return None
+    level = float(np.percentile(height[good], 10))
+    swing = float(np.max(height[good])) - level
+    thr = max(config.contact_height_leg_lengths * leg_length_px, 0.15 * swing)
+    runs = _runs(np.nan_to_num(height, nan=np.inf) <= level + thr)
+    if not runs:
+        return None
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    if end - start < 2:
+        return None
+    return int(start), int(end - 1), level
+
+
+def _cycles(forward: np.ndarray, *, stride_frames: float) -> tuple[np.ndarray, np.ndarray]:
+    """Frames of the foot's most-forward and most-backward points, one per stride.
+
+    Parameters
+    ----------
+    forward : ndarray, shape (n_frames,)
+        Foot position ahead of the hip (runner frame), low-passed.
+    stride_frames : float
+        Expected stride period in frames.
+    """
+    good = np.isfinite(forward)
+    if good.sum() < 4:
+        return np.array([], int), np.array([], int)
+    idx = np.arange(forward.size)
+    x = np.interp(idx, idx[good], forward[good])
+    amplitude = float(np.subtract(*np.percentile(x[good], [95, 5])))
+    distance = max(int(0.6 * stride_frames), 1) if np.isfinite(stride_frames) else 1
+    prominence = 0.3 * amplitude
+    front, _ = find_peaks(x, distance=distance, prominence=prominence)
+    back, _ = find_peaks(-x, distance=distance, prominence=prominence)
+    return front[good[front]], back[good[back]]
+
+
+def detect_leg_contacts(
+    *,
+    height: np.ndarray,
+    raw_height: np.ndarray,
+    forward: np.ndarray,
+    measured: np.ndarray,
+    times_s: np.ndarray,
+    fps: float,
+    stride_frames: float,
+    leg: LegName,
+    leg_length_px: float,
+    config: GaitConfig,
+) -> list[Contact]:
+    """Contacts of one leg, one per stride cycle.
+
+    The foot's forward-backward swing relative to the hip splits the run
+    into strides (it is large and robust to landmark noise); within each
+    cycle, stance is where the foot rests on the ground between its most
+    forward and most backward points, and the events are timed on the
+    vertical signal.
+
+    Parameters
+    ----------
+    height, raw_height : ndarray, shape (n_frames,)
+        Low-passed and unfiltered lowest-foot-point height, runner-frame px.
+    forward : ndarray, shape (n_frames,)
+        Low-passed foot position ahead of the hip midpoint, px.
+    measured : ndarray of bool, shape (n_frames,)
+        Frames where the leg's foot, knee and hip were measured.
+    times_s : ndarray, shape (n_frames,)
+        Frame times, seconds (real time).
+    fps : float
+        Frames per real second.
+    stride_frames : float
+        Expected stride period, frames.
+    leg : {"near", "far"}
+    leg_length_px : float
+    config : GaitConfig
+
+    Returns
+    -------
+    list of Contact
+        In time order. Contacts cut by the clip's ends or by gaps, or whose
+        events fall on unmeasured frames, are returned unusable.
+    """
+    n = height.size
+    front, back = _cycles(forward, stride_frames=stride_frames)
+    margin = max(int(round(0.2 * stride_frames)), 2) if np.isfinite(stride_frames) else 2
+    contacts: list[Contact] = []
+    for f in front:
+        later = back[back > f]
+        if later.size == 0:
+            continue
+        lo, hi = max(int(f) - margin, 0), min(int(later[0]) + margin, n - 1)
+        found = _stance_in_window(height[lo : hi + 1], leg_length_px=leg_length_px, config=config)
+        if found is None:
+            continue
+        contacts.append(
+            _timed_contact(
+                start=found[0] + lo,
+                end=found[1] + lo,
+                level=found[2],
+                height=height,
+                raw_height=raw_height,
+                measured=measured,
+                times_s=times_s,
+                fps=fps,
+                leg=leg,
+            )
+        )
+    return contacts
+
+
+def _timed_contact(
+    *,
+    start: int,
+    end: int,
+    level: float,
+    height: np.ndarray,
+    raw_height: np.ndarray,
+    measured: np.ndarray,
+    times_s: np.ndarray,
+    fps: float,
+    leg: LegName,
+) -> Contact:
+    """Time one stance run's events to a fraction of a frame and judge its usability."""
+    n = height.size
+    before = max(int(round(_HINGE_BEFORE_S * fps)), 3)
+    after = max(int(round(_HINGE_AFTER_S * fps)), 2)
+    idx = np.arange(n, dtype=float)
+    cut = (
+        start == 0
+        or end == n - 1
+        or not np.isfinite(height[start - 1])
+        or not np.isfinite(height[end + 1])
+    )
+    ic = _refine(raw_height, level, idx, start, before, after, descending=True)
+    to = _refine(raw_height, level, idx, end, after, before, descending=False)
+    ic_f = float(start) if not np.isfinite(ic) else ic
+    to_f = float(end) if not np.isfinite(to) else to
+    reason = ""
+    if cut:
+        reason = "cut by the start or end of the clip or a gap"
+    elif not (np.isfinite(ic) and np.isfinite(to)):
+        reason = "event timing failed (too few measured frames)"
+    elif not _supported(measured, ic_f) or not _supported(measured, to_f):
+        reason = "landmarks not measured around the event"
+    elif to_f - ic_f < 1.0:
+        reason = "contact shorter than one frame"
+    return Contact(
+        leg=leg,
+        ic_s=_frame_time(times_s, ic_f),
+        to_s=_frame_time(times_s, to_f),
+        ic_frame=int(np.clip(round(ic_f), 0, n - 1)),
+        to_frame=int(np.clip(round(to_f), 0, n - 1)),
+        usable=reason == "",
+        reason=reason,
+    )
+
+
+def _refine(
+    raw: np.ndarray,
+    level: float,
+    idx: np.ndarray,
+    rough: int,
+    before: int,
+    after: int,
+    *,
+    descending: bool,
+) -> float:
+    """Sub-frame event index from a hinge fit on the unfiltered height."""
+    lo, hi = max(rough - before, 0), min(rough + after + 1, raw.size)
+    return (
+        _hinge_time(
+            idx[lo:hi],
+            raw[lo:hi],
+            level=level,
+            descending=descending,
+            t_lo=rough - 1.5,
+            t_hi=rough + 1.0,
+            step=_HINGE_STEP_FRAMES,
+        )
+        if descending
+        else _hinge_time(
+            idx[lo:hi],
+            raw[lo:hi],
+            level=level,
+            descending=descending,
+            t_lo=rough - 1.0,
+            t_hi=rough + 1.5,
+            step=_HINGE_STEP_FRAMES,
+        )
+    )
+
+
+def _supported(measured: np.ndarray, frame: float) -> bool:
+    f = int(round(frame))
+    lo, hi = max(f - _EVENT_SUPPORT_FRAMES, 0), min(f + _EVENT_SUPPORT_FRAMES + 1, measured.size)
+    return bool(measured[lo:hi].all())
+
+
+def _frame_time(times_s: np.ndarray, frame: float) -> float:
+    """Time at a fractional frame index (linear between frames)."""
+    return float(np.interp(frame, np.arange(times_s.size), times_s))
+
+
+def detect_contacts(
+    *,
+    runner_xy: np.ndarray,
+    runner_raw_xy: np.ndarray,
+    measured: np.ndarray,
+    times_s: np.ndarray,
+    fps: float,
+    near_side: str,
+    leg_length_px: float,
+    stride_frames: float,
+    config: GaitConfig,
+) -> list[Contact]:
+    """Contacts of both legs, in time order of initial contact.
+
+    Parameters
+    ----------
+    runner_xy, runner_raw_xy : ndarray, shape (n_frames, 33, 2)
+        Low-passed and unfiltered landmarks in the runner frame (pixels).
+    measured : ndarray of bool, shape (n_frames, 33)
+    times_s : ndarray, shape (n_frames,)
+    fps : float
+        Frames per real second.
+    near_side : {"left", "right"}
+    leg_length_px : float
+    stride_frames : float
+        Expected stride period in frames (from the step frequency).
+    config : GaitConfig
+    """
+    contacts: list[Contact] = []
+    hip_x = 0.5 * (runner_xy[:, LEFT_HIP, 0] + runner_xy[:, RIGHT_HIP, 0])
+    for leg, side in (("near", near_side), ("far", other_side(near_side))):
+        idx = leg_indices(side)
+        seen = measured[:, [idx.hip, idx.knee, idx.ankle, idx.heel, idx.toe]].all(axis=1)
+        contacts += detect_leg_contacts(
+            height=foot_height(runner_xy, side=side),
+            raw_height=foot_height(runner_raw_xy, side=side),
+            forward=runner_xy[:, idx.ankle, 0] - hip_x,
+            stride_frames=stride_frames,
+            measured=seen,
+            times_s=times_s,
+            fps=fps,
+            leg=leg,  # type: ignore[arg-type]
+            leg_length_px=leg_length_px,
+            config=config,
+        )
+    return sorted(contacts, key=lambda c: c.ic_s)

@@ -1,0 +1,1 @@
+"""One module per metric; every function is pure (arrays in, numbers out)."""

@@ -1,0 +1,143 @@
+"""Angles at initial contact: foot strike angle (and class), shank angle, knee flexion,
+foot-ahead distance. Used by the heel-strike and overstride findings.
+
+Angles change abruptly at contact (the foot slaps down, the knee starts to
+flex), so a low-pass filter would smear the after-contact motion into the
+landing value. Each angle at contact is therefore read from the unfiltered
+(cleaned) landmarks with :func:`value_at_event`: a two-piece line with its
+corner at the sub-frame contact time, fitted over 50 ms either side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from formcheck.gait import Contact
+from formcheck.landmarks import leg_indices
+from formcheck.metrics.angles import (
+    foot_strike_angle_deg,
+    hip_mid,
+    knee_flexion_deg,
+    shank_angle_deg,
+)
+
+StrikeClass = Literal["rearfoot", "midfoot", "forefoot"]
+
+# Half-width of the span fitted around contact for angles at contact, seconds.
+_EVENT_WINDOW_S = 0.05
+
+
+@dataclass(frozen=True)
+class ContactAngles:
+    """Angles of one leg at one initial contact (degrees; distances in leg lengths)."""
+
+    foot_strike_angle_deg: float
+    strike_class: StrikeClass | None
+    shank_angle_deg: float
+    knee_flexion_deg: float
+    foot_ahead_leg_lengths: float
+    peak_stance_knee_flexion_deg: float
+
+
+def classify_strike(
+    angle_deg: float, *, rearfoot_above_deg: float, forefoot_below_deg: float
+) -> StrikeClass | None:
+    """Foot strike class from the strike angle (Altman & Davis 2012 cut-offs)."""
+    if not np.isfinite(angle_deg):
+        return None
+    if angle_deg > rearfoot_above_deg:
+        return "rearfoot"
+    if angle_deg < forefoot_below_deg:
+        return "forefoot"
+    return "midfoot"
+
+
+def contact_angles(
+    contact: Contact,
+    *,
+    runner_xy: np.ndarray,
+    runner_raw_xy: np.ndarray,
+    times_s: np.ndarray,
+    side: str,
+    leg_length_px: float,
+    rearfoot_above_deg: float,
+    forefoot_below_deg: float,
+) -> ContactAngles:
+    """Angles of one contact.
+
+    Parameters
+    ----------
+    contact : Contact
+    runner_xy, runner_raw_xy : ndarray, shape (n_frames, 33, 2)
+        Low-passed and unfiltered landmarks in the runner frame.
+    times_s : ndarray, shape (n_frames,)
+    side : {"left", "right"}
+        MediaPipe side label of the contact's leg.
+    leg_length_px : float
+    rearfoot_above_deg, forefoot_below_deg : float
+        Strike class cut-offs.
+    """
+    leg = leg_indices(side)
+    raw = runner_raw_xy
+
+    def at_contact(series: np.ndarray) -> float:
+        return value_at_event(series, times_s, contact.ic_s, window_s=_EVENT_WINDOW_S)
+
+    fsa = at_contact(foot_strike_angle_deg(raw, leg))
+    shank = at_contact(shank_angle_deg(raw, leg))
+    knee_ic = at_contact(knee_flexion_deg(raw, leg))
+    ahead = at_contact(raw[:, leg.heel, 0] - hip_mid(raw)[:, 0])
+    stance = knee_flexion_deg(runner_xy, leg)[contact.ic_frame : contact.to_frame + 1]
+    peak = float(np.nanmax(stance)) if np.isfinite(stance).any() else float("nan")
+    return ContactAngles(
+        foot_strike_angle_deg=fsa,
+        strike_class=classify_strike(
+            fsa, rearfoot_above_deg=rearfoot_above_deg, forefoot_below_deg=forefoot_below_deg
+        ),
+        shank_angle_deg=shank,
+        knee_flexion_deg=knee_ic,
+        foot_ahead_leg_lengths=ahead / leg_length_px,
+        peak_stance_knee_flexion_deg=peak,
+    )
+
+
+def value_at_event(
+    series: np.ndarray, times_s: np.ndarray, t_s: float, *, window_s: float
+) -> float:
+    """Value of a per-frame series at an event that may put a corner in it.
+
+    Fits a continuous two-piece line with its knot at ``t_s`` (one slope
+    before, another after) to the frames within ``window_s`` either side
+    and returns its value at the knot. Angles turn sharply at initial
+    contact (foot slap, knee flexion); this model follows the corner where
+    a low-pass filter would round it off, and averages landmark noise.
+
+    Parameters
+    ----------
+    series : ndarray, shape (n_frames,)
+        NaN frames are ignored.
+    times_s : ndarray, shape (n_frames,)
+    t_s : float
+        Event time, seconds.
+    window_s : float
+        Half-width of the fitted span, seconds.
+
+    Returns
+    -------
+    float
+        NaN unless at least two finite frames lie on each side.
+    """
+    lo = int(np.searchsorted(times_s, t_s - window_s, side="left"))
+    hi = int(np.searchsorted(times_s, t_s + window_s, side="right"))
+    dt = times_s[lo:hi] - t_s
+    y = series[lo:hi]
+    good = np.isfinite(y)
+    dt, y = dt[good], y[good]
+    if (dt <= 0).sum() < 2 or (dt > 0).sum() < 2:
+        return float("nan")
+    design = np.stack([np.ones_like(dt), np.minimum(dt, 0.0), np.maximum(dt, 0.0)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return float(coef[0])

@@ -1,0 +1,1 @@
+"""Outputs: report.json, strides.csv, the HTML report, keyframes and the annotated video."""

@@ -1,0 +1,220 @@
+"""Summaries over a run (one clip, or several clips of one run): per-stride series,
+medians, class shares and the late-run posture drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis import ClipAnalysis
+from formcheck.config import Config
+from formcheck.metrics.dynamics import asymmetry_percent
+from formcheck.metrics.posture import Drift, posture_drift
+
+# Hip-to-ankle length as a share of body height (Winter 2009, anthropometric
+# segment table: greater trochanter 0.530 H minus lateral malleolus 0.039 H).
+LEG_LENGTH_PER_HEIGHT = 0.491
+
+
+@dataclass(frozen=True)
+class RunStride:
+    """A stride placed on the run's elapsed-time axis."""
+
+    clip: int
+    stride: int
+    frame: int
+    elapsed_s: float
+    trunk_lean_deg: float
+    head_forward_deg: float
+    ear_shoulder_leg_lengths: float
+    vertical_oscillation_leg_lengths: float
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A usable contact with its angles (for summaries)."""
+
+    clip: int
+    contact: int
+    frame: int
+    leg: str
+    elapsed_s: float
+    foot_strike_angle_deg: float
+    strike_class: str | None
+    shank_angle_deg: float
+    knee_flexion_deg: float
+    foot_ahead_leg_lengths: float
+    peak_stance_knee_flexion_deg: float
+    contact_time_ms: float
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Numbers over the whole run. NaN where unknown."""
+
+    strides: list[RunStride]
+    contacts: list[ContactRow]
+    cadence_spm: float
+    contact_time_ms: float
+    contact_time_resolution_ms: float
+    duty_factor: float
+    trunk_lean_deg: float
+    strike_leg: str | None
+    strike_angle_deg: float
+    strike_class: str | None
+    strike_share: dict[str, float]
+    shank_angle_deg: float
+    foot_ahead_leg_lengths: float
+    knee_flexion_ic_deg: float
+    peak_stance_knee_flexion_deg: float
+    vertical_oscillation_leg_lengths: float
+    vertical_oscillation_cm: float
+    step_length_m: float
+    vertical_ratio_percent: float
+    lean_drift: Drift | None
+    head_drift: Drift | None
+    asymmetry: dict[str, float]
+
+
+def _median(values: list[float]) -> float:
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return float(np.median(arr)) if arr.size else float("nan")
+
+
+def _collect(clips: list[ClipAnalysis]) -> tuple[list[RunStride], list[ContactRow]]:
+    strides: list[RunStride] = []
+    rows: list[ContactRow] = []
+    for k, clip in enumerate(clips):
+        if not clip.running:
+            continue
+        offset = clip.options.elapsed_offset_s
+        for s in clip.strides:
+            strides.append(
+                RunStride(
+                    clip=k,
+                    stride=s.index,
+                    frame=s.midstance_frame,
+                    elapsed_s=offset + 0.5 * (s.start_s + s.end_s),
+                    trunk_lean_deg=s.trunk_lean_deg,
+                    head_forward_deg=s.head_forward_deg,
+                    ear_shoulder_leg_lengths=s.ear_shoulder_leg_lengths,
+                    vertical_oscillation_leg_lengths=s.vertical_oscillation_leg_lengths,
+                )
+            )
+        for i, (c, a) in enumerate(zip(clip.contacts, clip.angles, strict=True)):
+            if a is None:
+                continue
+            rows.append(
+                ContactRow(
+                    clip=k,
+                    contact=i,
+                    frame=c.ic_frame,
+                    leg=c.leg,
+                    elapsed_s=offset + c.ic_s,
+                    foot_strike_angle_deg=a.foot_strike_angle_deg,
+                    strike_class=a.strike_class,
+                    shank_angle_deg=a.shank_angle_deg,
+                    knee_flexion_deg=a.knee_flexion_deg,
+                    foot_ahead_leg_lengths=a.foot_ahead_leg_lengths,
+                    peak_stance_knee_flexion_deg=a.peak_stance_knee_flexion_deg,
+                    contact_time_ms=1000.0 * c.contact_time_s,
+                )
+            )
+    return strides, rows
+
+
+def _drift(
+    values: list[float], strides: list[RunStride], n_clips: int, config: Config
+) -> Drift | None:
+    slouch = config.findings.late_run_slouch
+    v = np.asarray(values, dtype=float)
+    t = np.asarray([s.elapsed_s for s in strides], dtype=float)
+    clip = np.asarray([s.clip for s in strides])
+    early = late = None
+    if n_clips > 1 and clip.size:
+        early, late = np.flatnonzero(clip == clip.min()), np.flatnonzero(clip == clip.max())
+    return posture_drift(
+        v,
+        t,
+        share=slouch.window_share,
+        min_strides=slouch.min_strides_per_window,
+        window_min=slouch.window_min,
+        n_boot=slouch.bootstrap_samples,
+        seed=slouch.seed,
+        early=early,
+        late=late,
+    )
+
+
+def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
+    """Summarise one run from its analysed clips (clips without running are skipped)."""
+    strides, rows = _collect(clips)
+    running = [c for c in clips if c.running]
+    near = [r for r in rows if r.leg == "near"]
+    far = [r for r in rows if r.leg == "far"]
+    strike_rows = near or far
+    classes = [r.strike_class for r in strike_rows if r.strike_class]
+    share = {
+        k: (classes.count(k) / len(classes) if classes else float("nan"))
+        for k in ("rearfoot", "midfoot", "forefoot")
+    }
+    strike_class = max(share, key=lambda k: share[k]) if classes else None
+    weights = [c.times_s[-1] - c.times_s[0] for c in running]
+    cad = [c.cadence_spm for c in running]
+    cadence = (
+        float(np.average(cad, weights=weights)) if running and sum(weights) > 0 else float("nan")
+    )
+    fps = min((c.fps for c in running), default=float("nan"))
+    vo = _median([s.vertical_oscillation_leg_lengths for s in strides])
+    leg_m = _leg_length_m(running)
+    belt = next((c.options.belt_speed_mps for c in running if c.options.belt_speed_mps), None)
+    step_length = belt / (cadence / 60.0) if belt and np.isfinite(cadence) else float("nan")
+    vo_cm = 100.0 * vo * leg_m if np.isfinite(leg_m) else float("nan")
+    return RunSummary(
+        strides=strides,
+        contacts=rows,
+        cadence_spm=cadence,
+        contact_time_ms=_median([r.contact_time_ms for r in near]),
+        contact_time_resolution_ms=1000.0 / fps if np.isfinite(fps) else float("nan"),
+        duty_factor=_median([c.duty_factor for c in running]),
+        trunk_lean_deg=_median([s.trunk_lean_deg for s in strides]),
+        strike_leg=("near" if near else "far") if strike_rows else None,
+        strike_angle_deg=_median([r.foot_strike_angle_deg for r in strike_rows]),
+        strike_class=strike_class,
+        strike_share=share,
+        shank_angle_deg=_median([r.shank_angle_deg for r in strike_rows]),
+        foot_ahead_leg_lengths=_median([r.foot_ahead_leg_lengths for r in strike_rows]),
+        knee_flexion_ic_deg=_median([r.knee_flexion_deg for r in strike_rows]),
+        peak_stance_knee_flexion_deg=_median([r.peak_stance_knee_flexion_deg for r in strike_rows]),
+        vertical_oscillation_leg_lengths=vo,
+        vertical_oscillation_cm=vo_cm,
+        step_length_m=step_length,
+        vertical_ratio_percent=100.0 * vo_cm / 100.0 / step_length
+        if np.isfinite(step_length) and np.isfinite(vo_cm)
+        else float("nan"),
+        lean_drift=_drift([s.trunk_lean_deg for s in strides], strides, len(running), config),
+        head_drift=_drift([s.head_forward_deg for s in strides], strides, len(running), config),
+        asymmetry=_asymmetry(near, far),
+    )
+
+
+def _leg_length_m(clips: list[ClipAnalysis]) -> float:
+    height = next((c.options.runner_height_m for c in clips if c.options.runner_height_m), None)
+    return LEG_LENGTH_PER_HEIGHT * height if height else float("nan")
+
+
+def _asymmetry(near: list[ContactRow], far: list[ContactRow]) -> dict[str, float]:
+    """Near-vs-far symmetry indices (percent) where both legs were measured."""
+    if not near or not far:
+        return {}
+    return {
+        "contact_time_percent": asymmetry_percent(
+            _median([r.contact_time_ms for r in near]), _median([r.contact_time_ms for r in far])
+        ),
+        "strike_angle_difference_deg": _median([r.foot_strike_angle_deg for r in near])
+        - _median([r.foot_strike_angle_deg for r in far]),
+        "shank_angle_difference_deg": _median([r.shank_angle_deg for r in near])
+        - _median([r.shank_angle_deg for r in far]),
+    }

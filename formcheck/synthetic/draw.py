@@ -1,0 +1,379 @@
+"""Draw one video frame of the synthetic runner with OpenCV.
+
+The runner is a solid figure (skin, shirt, shorts, shoes with a distinct heel
+counter and toe cap, a head in profile with nose, eye, ear and hair), built
+from the gait model's joint positions in the runner frame and projected with
+the camera, so camera roll rotates the whole scene. Far-side limbs are drawn
+first and darker. The scene is a treadmill (belt, deck, console, wall) or an
+overground track (ground line with moving marks).
+
+Shapes are defined in metres in the runner frame, for a 1.75 m runner, and
+scaled with the runner's height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from formcheck import landmarks as lm
+from formcheck.synthetic.camera import CameraParams, camera_x_m, runner_to_image_px
+from formcheck.synthetic.kinematics import RunnerParams, landmarks_world
+from formcheck.synthetic.legs import rotate
+
+Colour = tuple[int, int, int]
+_SHIFT = 4  # sub-pixel bits for OpenCV drawing
+_ONE = 1 << _SHIFT
+
+
+@dataclass(frozen=True)
+class RenderStyle:
+    """Colours (RGB) of the runner and the scene.
+
+    ``far_shade`` multiplies the colours of far-side limbs.
+    """
+
+    skin: Colour = (205, 150, 115)
+    hair: Colour = (60, 40, 30)
+    shirt: Colour = (40, 110, 190)
+    shorts: Colour = (35, 35, 45)
+    shoe: Colour = (225, 70, 50)
+    shoe_heel: Colour = (250, 200, 40)
+    shoe_toe: Colour = (245, 245, 245)
+    sole: Colour = (240, 240, 235)
+    sock: Colour = (235, 235, 235)
+    eye: Colour = (30, 30, 30)
+    lips: Colour = (170, 90, 80)
+    wall: Colour = (214, 208, 196)
+    wall_stripe: Colour = (170, 160, 150)
+    floor: Colour = (120, 110, 100)
+    belt: Colour = (45, 45, 48)
+    belt_mark: Colour = (85, 85, 90)
+    deck: Colour = (150, 152, 158)
+    console: Colour = (70, 72, 80)
+    sky: Colour = (170, 200, 230)
+    grass: Colour = (90, 140, 70)
+    track: Colour = (170, 80, 60)
+    far_shade: float = 0.72
+
+
+class _Canvas:
+    """An RGB image plus the projection from runner-frame metres to pixels."""
+
+    def __init__(self, params: RunnerParams, camera: CameraParams, camera_x: float) -> None:
+        self.image = np.zeros((camera.height, camera.width, 3), dtype=np.uint8)
+        self.params = params
+        self.camera = camera
+        self.camera_x = camera_x
+
+    def px(self, pts_m: np.ndarray) -> np.ndarray:
+        return runner_to_image_px(
+            xy_m=np.asarray(pts_m, dtype=float),
+            camera=self.camera,
+            facing=self.params.facing,
+            camera_x=self.camera_x,
+        )
+
+    def poly(self, pts_m: np.ndarray, colour: Colour) -> None:
+        pts = np.round(self.px(pts_m) * _ONE).astype(np.int32)
+        cv2.fillPoly(self.image, [pts], colour, lineType=cv2.LINE_AA, shift=_SHIFT)
+
+    def line(
+        self, a_m: Sequence[float], b_m: Sequence[float], colour: Colour, width_m: float
+    ) -> None:
+        a, b = self.px(np.array([a_m, b_m]))
+        w = max(1, round(width_m * self.camera.scale_px_per_m))
+        cv2.line(
+            self.image,
+            tuple(np.round(a * _ONE).astype(int)),
+            tuple(np.round(b * _ONE).astype(int)),
+            colour,
+            w,
+            lineType=cv2.LINE_AA,
+            shift=_SHIFT,
+        )
+
+
+def _shade(colour: Colour, factor: float) -> Colour:
+    r, g, b = (min(255, round(c * factor)) for c in colour)
+    return (r, g, b)
+
+
+def _capsule(a: np.ndarray, b: np.ndarray, ra: float, rb: float, n: int = 10) -> np.ndarray:
+    """Outline of a tapered capsule from ``a`` (radius ``ra``) to ``b`` (``rb``)."""
+    d = b - a
+    ang = float(np.arctan2(d[1], d[0]))
+    back = ang + np.linspace(np.pi / 2, 3 * np.pi / 2, n)
+    front = ang + np.linspace(-np.pi / 2, np.pi / 2, n)
+    arc_a = a + ra * np.stack([np.cos(back), np.sin(back)], axis=-1)
+    arc_b = b + rb * np.stack([np.cos(front), np.sin(front)], axis=-1)
+    return np.vstack([arc_a, arc_b])
+
+
+def _ellipse(
+    centre: np.ndarray, rx: float, ry: float, angle: float = 0.0, n: int = 24
+) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    pts = np.stack([rx * np.cos(t), ry * np.sin(t)], axis=-1)
+    return centre + rotate(pts, angle)
+
+
+def _local(
+    origin: np.ndarray, x_axis_angle: float, pts: Sequence[tuple[float, float]], k: float
+) -> np.ndarray:
+    """Points given in a local frame (x along ``x_axis_angle``) scaled by ``k``."""
+    return origin + rotate(np.asarray(pts, dtype=float) * k, x_axis_angle)
+
+
+# Shoe outline in the foot frame: (along the sole from the heel point, up from
+# the sole) in units of foot length.
+_SHOE = (
+    (0.0, 0.0),
+    (1.0, 0.0),
+    (1.02, 0.06),
+    (0.96, 0.16),
+    (0.72, 0.25),
+    (0.45, 0.4),
+    (0.2, 0.44),
+    (0.04, 0.38),
+    (-0.04, 0.2),
+    (-0.03, 0.05),
+)
+_SHOE_HEEL = ((-0.04, 0.06), (0.24, 0.06), (0.24, 0.42), (0.2, 0.44), (0.04, 0.38), (-0.04, 0.2))
+_SHOE_TOE = ((0.8, 0.06), (1.01, 0.06), (0.96, 0.16), (0.8, 0.21))
+_SOLE = ((-0.03, 0.0), (1.0, 0.0), (1.02, 0.06), (-0.035, 0.06))
+
+
+def _draw_leg(
+    c: _Canvas, pts: np.ndarray, leg: tuple[int, ...], style: RenderStyle, k: float, shade: float
+) -> None:
+    hip, knee, ankle, heel, toe = (pts[i] for i in leg)
+    skin = _shade(style.skin, shade)
+    c.poly(_capsule(hip, knee, 0.085 * k, 0.055 * k), skin)
+    c.poly(_capsule(knee, ankle, 0.056 * k, 0.034 * k), skin)
+    calf_centre = knee + 0.3 * (ankle - knee)
+    d = ankle - knee
+    back = rotate(d / np.linalg.norm(d), -np.pi / 2)
+    c.poly(
+        _ellipse(
+            calf_centre + back * 0.02 * k + 0.1 * d,
+            0.12 * np.linalg.norm(d),
+            0.05 * k,
+            float(np.arctan2(d[1], d[0])),
+        ),
+        skin,
+    )
+    shorts_end = hip + 0.45 * (knee - hip)
+    c.poly(_capsule(hip, shorts_end, 0.1 * k, 0.075 * k), _shade(style.shorts, shade))
+    sole = toe - heel
+    foot_len = float(np.linalg.norm(sole))
+    ang = float(np.arctan2(sole[1], sole[0]))
+    c.poly(
+        _capsule(ankle + 0.2 * (knee - ankle) * 0.3, ankle, 0.036 * k, 0.036 * k),
+        _shade(style.sock, shade),
+    )
+    c.poly(_local(heel, ang, _SHOE, foot_len), _shade(style.shoe, shade))
+    c.poly(_local(heel, ang, _SHOE_HEEL, foot_len), _shade(style.shoe_heel, shade))
+    c.poly(_local(heel, ang, _SHOE_TOE, foot_len), _shade(style.shoe_toe, shade))
+    c.poly(_local(heel, ang, _SOLE, foot_len), _shade(style.sole, shade))
+
+
+def _draw_arm(
+    c: _Canvas, pts: np.ndarray, side: str, style: RenderStyle, k: float, shade: float
+) -> None:
+    ids = {
+        "left": (lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST, lm.LEFT_INDEX),
+        "right": (lm.RIGHT_SHOULDER, lm.RIGHT_ELBOW, lm.RIGHT_WRIST, lm.RIGHT_INDEX),
+    }[side]
+    shoulder, elbow, wrist, index = (pts[i] for i in ids)
+    skin = _shade(style.skin, shade)
+    c.poly(_capsule(shoulder, elbow, 0.048 * k, 0.038 * k), skin)
+    c.poly(_capsule(elbow, wrist, 0.038 * k, 0.027 * k), skin)
+    c.poly(
+        _ellipse(
+            0.5 * (wrist + index), 0.05 * k, 0.04 * k, float(np.arctan2(*(index - wrist)[::-1]))
+        ),
+        skin,
+    )
+    sleeve_end = shoulder + 0.5 * (elbow - shoulder)
+    c.poly(_capsule(shoulder, sleeve_end, 0.062 * k, 0.05 * k), _shade(style.shirt, shade))
+
+
+# Torso outline in the trunk frame: (forward, up along the trunk axis) with the
+# trunk length as the unit for "up" and metres (1.75 m runner) for "forward".
+_TORSO = (
+    (0.10, -0.08),
+    (0.11, 0.3),
+    (0.135, 0.66),
+    (0.11, 0.93),
+    (0.05, 1.04),
+    (-0.06, 1.05),
+    (-0.105, 0.9),
+    (-0.095, 0.5),
+    (-0.12, 0.12),
+    (-0.1, -0.1),
+    (0.0, -0.14),
+)
+_SHORTS = ((0.10, -0.08), (0.104, 0.16), (-0.113, 0.16), (-0.12, 0.12), (-0.1, -0.1), (0.0, -0.14))
+
+
+def _draw_torso(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
+    hip = pts[lm.LEFT_HIP]
+    shoulder = pts[lm.LEFT_SHOULDER]
+    axis = shoulder - hip
+    trunk = float(np.linalg.norm(axis))
+    up = axis / trunk
+    fwd = rotate(up, -np.pi / 2)
+
+    def frame(outline: Sequence[tuple[float, float]]) -> np.ndarray:
+        arr = np.asarray(outline, dtype=float)
+        return hip + np.outer(arr[:, 0] * k, fwd) + np.outer(arr[:, 1] * trunk, up)
+
+    c.poly(frame(_TORSO), style.shirt)
+    c.poly(frame(_SHORTS), style.shorts)
+    ear = pts[lm.LEFT_EAR]
+    c.poly(
+        _capsule(shoulder + fwd * 0.01 * k, ear - up * 0.02 * k, 0.055 * k, 0.05 * k), style.skin
+    )
+
+
+# Head profile relative to the ear, level head frame (x forward, y up), metres.
+_HEAD = (
+    (-0.085, 0.01),
+    (-0.075, 0.085),
+    (-0.02, 0.13),
+    (0.05, 0.125),
+    (0.095, 0.075),
+    (0.102, 0.04),
+    (0.097, 0.018),
+    (0.122, -0.014),
+    (0.099, -0.027),
+    (0.102, -0.043),
+    (0.097, -0.052),
+    (0.1, -0.062),
+    (0.09, -0.09),
+    (0.05, -0.102),
+    (0.0, -0.075),
+    (-0.04, -0.05),
+    (-0.075, -0.03),
+)
+_HAIR = (
+    (-0.092, 0.0),
+    (-0.083, 0.09),
+    (-0.02, 0.142),
+    (0.055, 0.135),
+    (0.1, 0.085),
+    (0.09, 0.07),
+    (0.05, 0.09),
+    (0.0, 0.085),
+    (-0.035, 0.045),
+    (-0.05, -0.02),
+    (-0.08, -0.035),
+)
+
+
+def _draw_head(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
+    ear = pts[lm.LEFT_EAR]
+    pitch = -np.radians(c.params.gaze_down_deg)
+    c.poly(_local(ear, pitch, _HEAD, k), style.skin)
+    c.poly(_local(ear, pitch, _HAIR, k), style.hair)
+    c.poly(_ellipse(ear, 0.02 * k, 0.03 * k, pitch), _shade(style.skin, 0.8))
+    c.poly(
+        _ellipse(ear + rotate(np.array([0.004, 0.0]) * k, pitch), 0.008 * k, 0.016 * k, pitch),
+        _shade(style.skin, 0.6),
+    )
+    eye = pts[lm.LEFT_EYE]
+    c.poly(_ellipse(eye, 0.012 * k, 0.0065 * k, pitch), (245, 245, 245))
+    c.poly(
+        _ellipse(eye + rotate(np.array([0.005, 0.0]) * k, pitch), 0.0055 * k, 0.006 * k, pitch),
+        style.eye,
+    )
+    brow = _local(ear, pitch, ((0.07, 0.038), (0.1, 0.036)), k)
+    c.line(brow[0], brow[1], style.hair, 0.006 * k)
+    mouth = _local(ear, pitch, ((0.082, -0.05), (0.099, -0.049)), k)
+    c.line(mouth[0], mouth[1], style.lips, 0.005 * k)
+
+
+def _draw_treadmill(c: _Canvas, t_s: float, style: RenderStyle) -> None:
+    big = 50.0
+    c.image[:] = style.wall
+    c.poly(np.array([[-big, -0.16], [big, -0.16], [big, -big], [-big, -big]]), style.floor)
+    c.poly(np.array([[-big, 0.95], [big, 0.95], [big, 1.0], [-big, 1.0]]), style.wall_stripe)
+    c.poly(np.array([[-2.6, 1.25], [-1.5, 1.25], [-1.5, 1.95], [-2.6, 1.95]]), (150, 175, 195))
+    # Far handrail and console (behind the runner).
+    c.line((0.05, 0.98), (0.95, 1.02), style.console, 0.03)
+    c.poly(np.array([[0.98, -0.05], [1.04, -0.05], [0.9, 1.12], [0.84, 1.12]]), style.console)
+    c.poly(np.array([[0.72, 1.06], [1.06, 1.1], [1.02, 1.34], [0.74, 1.3]]), style.console)
+    # Deck, belt and moving belt marks.
+    c.poly(
+        np.array(
+            [
+                [-0.95, -0.13],
+                [1.18, -0.13],
+                [1.18, 0.04],
+                [1.0, 0.04],
+                [0.98, -0.02],
+                [-0.95, -0.02],
+            ]
+        ),
+        style.deck,
+    )
+    c.poly(np.array([[-0.92, -0.025], [0.98, -0.025], [0.98, 0.0], [-0.92, 0.0]]), style.belt)
+    spacing = 0.3
+    offset = -(c.params.speed_m_s * t_s) % spacing
+    for x in np.arange(-0.92 + offset, 0.95, spacing):
+        c.poly(
+            np.array([[x, -0.022], [x + 0.04, -0.022], [x + 0.04, -0.004], [x, -0.004]]),
+            style.belt_mark,
+        )
+
+
+def _draw_overground(c: _Canvas, style: RenderStyle) -> None:
+    big = 50.0
+    cx = c.camera_x
+    c.image[:] = style.sky
+    c.poly(
+        np.array([[cx - big, 0.0], [cx + big, 0.0], [cx + big, 0.7], [cx - big, 0.7]]), style.grass
+    )
+    c.poly(
+        np.array([[cx - big, 0.0], [cx + big, 0.0], [cx + big, -big], [cx - big, -big]]),
+        style.track,
+    )
+    for x in np.arange(np.floor(cx - 6.0), cx + 6.0, 1.0):
+        c.poly(
+            np.array([[x, -0.05], [x + 0.05, -0.05], [x + 0.05, 0.0], [x, 0.0]]), (240, 240, 240)
+        )
+
+
+def draw_frame(
+    *, params: RunnerParams, camera: CameraParams, t_s: float, style: RenderStyle | None = None
+) -> np.ndarray:
+    """Render the runner at elapsed time ``t_s``.
+
+    Returns
+    -------
+    ndarray, shape (height, width, 3), uint8
+        RGB image.
+    """
+    style = style if style is not None else RenderStyle()
+    t = np.array([t_s], dtype=float)
+    cam_x = float(camera_x_m(params=params, camera=camera, times_s=t)[0])
+    c = _Canvas(params, camera, cam_x)
+    if params.setting == "treadmill":
+        _draw_treadmill(c, t_s, style)
+    else:
+        _draw_overground(c, style)
+    pts = landmarks_world(params=params, times_s=t)[0]
+    k = params.height_m / 1.75
+    far, near = params.far_leg, params.near_leg
+    legs = {"left": lm.LEFT_LEG, "right": lm.RIGHT_LEG}
+    _draw_arm(c, pts, far, style, k, style.far_shade)
+    _draw_leg(c, pts, legs[far], style, k, style.far_shade)
+    _draw_torso(c, pts, style, k)
+    _draw_head(c, pts, style, k)
+    _draw_leg(c, pts, legs[near], style, k, 1.0)
+    _draw_arm(c, pts, near, style, k, 1.0)
+    return c.image

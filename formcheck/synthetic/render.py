@@ -1,0 +1,118 @@
+"""Render a synthetic runner clip to H.264 mp4, with its truth JSON beside it.
+
+``render_clip(..., path="clip.mp4")`` writes ``clip.mp4`` and
+``clip.truth.json``. Encoding is libx264 (yuv420p) through PyAV with one
+encoder thread, so the same inputs give the same bytes on the same PyAV/x264
+build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.synthetic.camera import CameraParams
+from formcheck.synthetic.draw import RenderStyle, draw_frame
+from formcheck.synthetic.kinematics import RunnerParams
+from formcheck.synthetic.landmarks import frame_times_s
+from formcheck.synthetic.truth import Truth, compute_truth, write_truth
+
+DEFAULT_CRF = 26
+DEFAULT_PRESET = "medium"
+
+
+def truth_path_for(video_path: str | Path) -> Path:
+    """``clip.mp4`` -> ``clip.truth.json``."""
+    p = Path(video_path)
+    return p.with_name(p.stem + ".truth.json")
+
+
+def iter_frames(
+    *,
+    params: RunnerParams,
+    camera: CameraParams,
+    fps: float,
+    n_frames: int,
+    start_s: float = 0.0,
+    style: RenderStyle | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield the clip's RGB frames, shape (height, width, 3), uint8."""
+    for t in frame_times_s(n_frames=n_frames, fps=fps, start_s=start_s):
+        yield draw_frame(params=params, camera=camera, t_s=float(t), style=style)
+
+
+def encode_mp4(
+    frames: Iterator[np.ndarray], *, path: str | Path, fps: float, crf: int = DEFAULT_CRF
+) -> Path:
+    """Encode RGB frames as H.264 (libx264, yuv420p, one thread) in an mp4."""
+    import av
+
+    path = Path(path)
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": DEFAULT_PRESET}
+        stream.codec_context.thread_count = 1
+        first = True
+        for image in frames:
+            if first:
+                stream.height, stream.width = image.shape[:2]
+                first = False
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def render_clip(
+    *,
+    params: RunnerParams,
+    path: str | Path,
+    duration_s: float,
+    fps: float = 60.0,
+    camera: CameraParams | None = None,
+    style: RenderStyle | None = None,
+    start_s: float = 0.0,
+    crf: int = DEFAULT_CRF,
+) -> Truth:
+    """Render ``round(duration_s * fps)`` frames to ``path`` and write the truth beside it.
+
+    Returns
+    -------
+    Truth
+        The clip's truth (noiseless), with ``video`` describing the file.
+    """
+    camera = camera if camera is not None else CameraParams()
+    style = style if style is not None else RenderStyle()
+    n = round(duration_s * fps)
+    if camera.width % 2 or camera.height % 2:
+        raise ValueError("render_clip: yuv420p needs an even width and height")
+    frames = iter_frames(
+        params=params, camera=camera, fps=fps, n_frames=n, start_s=start_s, style=style
+    )
+    encode_mp4(frames, path=path, fps=fps, crf=crf)
+    truth = compute_truth(params=params, camera=camera, fps=fps, n_frames=n, start_s=start_s)
+    truth = dataclasses.replace(
+        truth,
+        video={
+            "file": Path(path).name,
+            "codec": "h264 (libx264)",
+            "pix_fmt": "yuv420p",
+            "crf": crf,
+            "preset": DEFAULT_PRESET,
+            "width": camera.width,
+            "height": camera.height,
+            "fps": fps,
+            "n_frames": n,
+            "style": dataclasses.asdict(style),
+        },
+    )
+    write_truth(truth, truth_path_for(path))
+    return truth
