@@ -8,6 +8,8 @@ built from its result elsewhere, and all file I/O lives in
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +27,7 @@ from formcheck.metrics.angles import (
 )
 from formcheck.metrics.contact_angles import ContactAngles, contact_angles
 from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscillation
-from formcheck.scene import Scene, estimate_scene
+from formcheck.scene import Scene, estimate_scene, stance_ground_roll
 from formcheck.track import PoseTrack
 
 # Side-view check: in a side view the shoulders overlap in x; facing the
@@ -33,6 +35,8 @@ from formcheck.track import PoseTrack
 _FRONT_VIEW_SHOULDER_RATIO = 0.45
 # Leg-cycling check: spread of |ankle x difference| in torso lengths.
 _MIN_LEG_CYCLING = 0.25
+# Mid-stance foot points needed to refine the camera roll.
+_MIN_STANCE_POINTS = 20
 
 
 @dataclass(frozen=True)
@@ -165,15 +169,24 @@ def _strides(
     leg_length_px: float,
     lean: np.ndarray,
 ) -> list[Stride]:
-    """Near-leg strides between consecutive usable near contacts."""
-    near = [(i, c) for i, c in enumerate(contacts) if c.leg == "near"]
+    """Near-leg strides between consecutive near contacts.
+
+    A stride needs its two initial contacts (a contact cut by the clip's
+    ends is not one) but not usable angles at contact: posture and
+    oscillation are measured over the whole stride.
+    """
+    near = [
+        (i, c) for i, c in enumerate(contacts) if c.leg == "near" and not c.reason.startswith("cut")
+    ]
     head = head_forward_deg(runner_xy)
     ear = ear_shoulder_distance(runner_xy) / leg_length_px
     hip_y = hip_mid(runner_xy)[:, 1]
     strides: list[Stride] = []
-    for (i, a), (_, b) in zip(near[:-1], near[1:], strict=True):
-        if not a.usable:
-            continue
+    pairs = list(itertools.pairwise(near))
+    stride_s = np.median([b.ic_s - a.ic_s for (_, a), (_, b) in pairs]) if pairs else np.nan
+    for (i, a), (_, b) in pairs:
+        if not b.ic_s - a.ic_s < 1.5 * stride_s:
+            continue  # a contact was missed in between
         s, e = a.ic_frame, b.ic_frame
         if e - s < 3 or not np.isfinite(lean[s:e]).any():
             continue
@@ -195,6 +208,38 @@ def _strides(
             )
         )
     return strides
+
+
+def _contacts_in(
+    scene: Scene,
+    clean: CleanTrack,
+    times: np.ndarray,
+    fps: float,
+    stride_frames: float,
+    config: Config,
+) -> list[Contact]:
+    """Gait events with the landmarks seen through ``scene``."""
+    return detect_contacts(
+        runner_xy=scene.to_runner(clean.xy_px),
+        runner_raw_xy=scene.to_runner(clean.raw_xy_px),
+        measured=clean.measured,
+        times_s=times,
+        fps=fps,
+        near_side=clean.near_side,
+        leg_length_px=scene.leg_length_px,
+        stride_frames=stride_frames,
+        config=config.gait,
+    )
+
+
+def _stances(contacts: list[Contact], near_side: str) -> dict[str, list[tuple[int, int]]]:
+    """(IC, TO) frames of the usable contacts, by side label."""
+    side = {"near": near_side, "far": other_side(near_side)}
+    out: dict[str, list[tuple[int, int]]] = {near_side: [], other_side(near_side): []}
+    for c in contacts:
+        if c.usable:
+            out[side[c.leg]].append((c.ic_frame, c.to_frame))
+    return out
 
 
 def _contact_angles(
@@ -298,20 +343,17 @@ def analyze_clip(
     warnings: list[str] = []
     clean = clean_track(track, config=config.clean)
     scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
+    stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
+    contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
+    # Second pass: the ground line through mid-stance feet fixes the roll
+    # better than the first guess (which cannot tell stance from flight).
+    roll, n_points = stance_ground_roll(clean.xy_px, _stances(contacts, clean.near_side))
+    if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS:
+        scene = dataclasses.replace(scene, roll_deg=roll, roll_reliable=True)
+        contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
     runner_xy = scene.to_runner(clean.xy_px)
     runner_raw = scene.to_runner(clean.raw_xy_px)
     lean = trunk_lean_deg(runner_xy)
-    contacts = detect_contacts(
-        runner_xy=runner_xy,
-        runner_raw_xy=runner_raw,
-        measured=clean.measured,
-        times_s=times,
-        fps=fps,
-        near_side=clean.near_side,
-        leg_length_px=scene.leg_length_px,
-        stride_frames=2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan"),
-        config=config.gait,
-    )
     sides = {"near": clean.near_side, "far": other_side(clean.near_side)}
     angles = _contact_angles(
         contacts,
@@ -322,7 +364,8 @@ def analyze_clip(
         leg_length_px=scene.leg_length_px,
         config=config,
     )
-    cadence = cadence_spm(contacts)
+    stride_s_prior = 2.0 * scale / clean.step_hz if clean.step_hz > 0 else float("nan")
+    cadence = cadence_spm(contacts, stride_s_prior=stride_s_prior)
     duty = duty_factor(contacts, leg="near")
     reason = _running_check(
         clean_xy=clean.xy_px,

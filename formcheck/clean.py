@@ -29,12 +29,14 @@ from formcheck.landmarks import (
     LEFT_HIP,
     LEFT_KNEE,
     LEFT_LEG,
+    LEFT_SHOULDER,
     RIGHT_ANKLE,
     RIGHT_FOOT_INDEX,
     RIGHT_HEEL,
     RIGHT_HIP,
     RIGHT_KNEE,
     RIGHT_LEG,
+    RIGHT_SHOULDER,
 )
 from formcheck.track import PoseTrack
 
@@ -44,6 +46,8 @@ Side = Literal["left", "right"]
 _IDENTITY_LEFT = (LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
 _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 _MAD_TO_SD = 1.4826
+# Cost (torso lengths) of an acceleration term that cannot be computed.
+_MISSING_ACCEL_COST = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ class CleanTrack:
     outliers: int
 
 
-def hampel_mask(series: np.ndarray, *, window: int, n_sigma: float) -> np.ndarray:
+def hampel_mask(
+    series: np.ndarray, *, window: int, n_sigma: float, floor: float = 0.0
+) -> np.ndarray:
     """Outlier mask of a Hampel filter along axis 0.
 
     Parameters
@@ -100,6 +106,10 @@ def hampel_mask(series: np.ndarray, *, window: int, n_sigma: float) -> np.ndarra
     n_sigma : float
         Points further than ``n_sigma`` robust standard deviations
         (1.4826 x MAD) from the moving median are outliers.
+    floor : float
+        Lower bound of the robust standard deviation (unit of ``series``):
+        in a short window the MAD of plain noise is sometimes tiny, and
+        ordinary noise would be flagged without it.
 
     Returns
     -------
@@ -117,9 +127,7 @@ def hampel_mask(series: np.ndarray, *, window: int, n_sigma: float) -> np.ndarra
             warnings.simplefilter("ignore", RuntimeWarning)
             median = np.nanmedian(windows, axis=-1)
             mad = np.nanmedian(np.abs(windows - median[..., None]), axis=-1)
-        # A floor on the spread keeps perfectly smooth stretches from
-        # flagging ordinary noise.
-        scale = np.maximum(_MAD_TO_SD * mad, 0.5)
+        scale = np.maximum(_MAD_TO_SD * mad, floor)
         return np.abs(series - median) > n_sigma * scale
 
 
@@ -144,27 +152,29 @@ def fill_gaps(series: np.ndarray, *, max_gap: int) -> np.ndarray:
     return out
 
 
-def _pair_cost(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
-    """Summed distance over landmarks finite in both (k, 2) arrays, and their count."""
-    dist = np.linalg.norm(a - b, axis=1)
-    good = np.isfinite(dist)
-    return float(dist[good].sum()), int(good.sum())
+def _legs(xy: np.ndarray, swap: int) -> np.ndarray:
+    """Identity landmarks of both legs (n, 2k, 2), optionally with labels exchanged."""
+    left, right = list(_IDENTITY_LEFT), list(_IDENTITY_RIGHT)
+    order = left + right if swap == 0 else right + left
+    return xy[:, order]
 
 
-def fix_leg_swaps(xy: np.ndarray, *, max_extrapolate: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Undo left/right leg label swaps by continuity of motion.
+def fix_leg_swaps(xy: np.ndarray, *, prior_cost: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Undo left/right leg label swaps by smoothness of motion (Viterbi).
 
-    Each frame keeps or exchanges the two legs' labels, whichever lies closer
-    to a constant-velocity prediction from the previous corrected frames.
-    Stance and swing feet cross with very different velocities, so the
-    prediction separates them where their positions coincide.
+    Each frame either keeps or exchanges the legs' labels. The labelling
+    chosen minimises, over the whole clip, the summed acceleration of every
+    leg landmark (second differences, in torso lengths) plus a small cost
+    per exchanged frame (pose models are right most of the time). Stance
+    and swing feet cross with very different velocities, so acceleration
+    tells a crossing from a bounce where positions alone cannot, and a
+    global optimum cannot lock into a wrong identity after one bad frame.
 
     Parameters
     ----------
     xy : ndarray, shape (n_frames, 33, 2)
-    max_extrapolate : int
-        Longest gap (frames) bridged with the velocity term; longer gaps
-        predict the last position.
+    prior_cost : float
+        Cost of exchanging one frame's labels, torso lengths.
 
     Returns
     -------
@@ -172,32 +182,40 @@ def fix_leg_swaps(xy: np.ndarray, *, max_extrapolate: int = 3) -> tuple[np.ndarr
     swapped : ndarray of bool, shape (n_frames,)
         Frames whose leg labels were exchanged relative to the input.
     """
+    n = xy.shape[0]
+    if n < 3:
+        return xy.copy(), np.zeros(n, dtype=bool)
+    torso = _hampel_floor_px(xy) / 0.02
+    legs = np.stack([_legs(xy, 0), _legs(xy, 1)]) / max(torso, 1e-6)  # (2, n, 2k, 2)
+
+    def accel(t: int, a: int, b: int, c: int) -> float:
+        d = legs[c, t] - 2.0 * legs[b, t - 1] + legs[a, t - 2]
+        norms = np.linalg.norm(d, axis=-1)
+        # A missing term costs a fixed amount: otherwise moving a lone
+        # measured leg into the other leg's (empty) track would look free.
+        return float(np.where(np.isfinite(norms), norms, _MISSING_ACCEL_COST).sum())
+
+    # cost[b, c]: best cost with labels b at t-1 and c at t.
+    cost = np.array([[prior_cost * (b + c) for c in (0, 1)] for b in (0, 1)], dtype=float)
+    back = np.zeros((n, 2, 2), dtype=np.int8)
+    for t in range(2, n):
+        new = np.empty((2, 2))
+        for b in (0, 1):
+            for c in (0, 1):
+                options = [cost[a, b] + accel(t, a, b, c) for a in (0, 1)]
+                back[t, b, c] = int(np.argmin(options))
+                new[b, c] = min(options) + prior_cost * c
+        cost = new
+    b, c = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    state = np.zeros(n, dtype=np.int8)
+    state[n - 1], state[n - 2] = c, b
+    for t in range(n - 1, 1, -1):
+        state[t - 2] = back[t, state[t - 1], state[t]]
+    swapped = state.astype(bool)
     out = xy.copy()
-    left, right = list(_IDENTITY_LEFT), list(_IDENTITY_RIGHT)
-    n, k = xy.shape[0], len(left)
-    swapped = np.zeros(n, dtype=bool)
-    legs = np.concatenate([out[:, left], out[:, right]], axis=1)  # (n, 2k, 2)
-    last = prev = -1
-    for f in range(n):
-        cur = legs[f]
-        if np.isfinite(cur).all(axis=1).sum() < 2:
-            continue
-        if last >= 0:
-            gap = f - last
-            pred = legs[last]
-            if prev >= 0 and last - prev == 1 and gap <= max_extrapolate:
-                velocity = legs[last] - legs[prev]
-                pred = np.where(np.isfinite(velocity), pred + gap * velocity, pred)
-            flipped = np.concatenate([cur[k:], cur[:k]])
-            keep_cost, n_keep = _pair_cost(cur, pred)
-            swap_cost, n_swap = _pair_cost(flipped, pred)
-            if n_keep and n_swap and swap_cost / n_swap < keep_cost / n_keep:
-                legs[f] = flipped
-                swapped[f] = True
-        prev, last = last, f
-    for a, b in zip(LEFT_LEG, RIGHT_LEG, strict=True):
-        out[swapped, a] = xy[swapped, b]
-        out[swapped, b] = xy[swapped, a]
+    for left, right in zip(LEFT_LEG, RIGHT_LEG, strict=True):
+        out[swapped, left] = xy[swapped, right]
+        out[swapped, right] = xy[swapped, left]
     return out, swapped
 
 
@@ -267,6 +285,15 @@ def _uniform(track: PoseTrack) -> bool:
     return dt.size == 0 or float(np.max(np.abs(dt - 1.0 / track.fps))) < 0.25 / track.fps
 
 
+def _hampel_floor_px(xy: np.ndarray) -> float:
+    """Spread floor for the Hampel filter: 2 % of the median torso length, pixels."""
+    hips = 0.5 * (xy[:, LEFT_HIP] + xy[:, RIGHT_HIP])
+    shoulders = 0.5 * (xy[:, LEFT_SHOULDER] + xy[:, RIGHT_SHOULDER])
+    torso = np.linalg.norm(shoulders - hips, axis=-1)
+    torso = torso[np.isfinite(torso)]
+    return 0.02 * float(np.median(torso)) if torso.size else 1.0
+
+
 def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
     """Clean one person's pose track.
 
@@ -284,7 +311,9 @@ def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
     low = track.visibility < config.min_visibility
     xy[low] = np.nan
     window = max(int(round(config.hampel_window_s * fps / 2)), 2)
-    outlier = hampel_mask(xy, window=window, n_sigma=config.hampel_n_sigma).any(axis=-1)
+    outlier = hampel_mask(
+        xy, window=window, n_sigma=config.hampel_n_sigma, floor=_hampel_floor_px(xy)
+    ).any(axis=-1)
     xy[outlier] = np.nan
     xy, swapped = fix_leg_swaps(xy)
     measured = np.isfinite(xy).all(axis=-1)

@@ -47,6 +47,11 @@ class Contact:
         Whether the contact is complete and measured well enough for metrics.
     reason : str
         Why it is not usable ("" when usable).
+    timed : bool
+        Whether both events were timed to a fraction of a frame on a
+        complete contact (true for usable contacts, and for contacts only
+        lacking measured landmarks for their angles); cadence and strides
+        use timed contacts.
     """
 
     leg: LegName
@@ -56,6 +61,7 @@ class Contact:
     to_frame: int
     usable: bool
     reason: str
+    timed: bool = True
 
     @property
     def contact_time_s(self) -> float:
@@ -73,6 +79,17 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges [start, end) where ``mask`` is True."""
     edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _merge_runs(runs: list[tuple[int, int]], *, max_gap: int) -> list[tuple[int, int]]:
+    """Join runs separated by at most ``max_gap`` samples (noise splitting a stance)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in runs:
+        if merged and start - merged[-1][1] <= max_gap:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _hinge_time(
@@ -96,7 +113,8 @@ def _hinge_time(
     if t.size < 3:
         return float("nan")
     best_t, best_sse = float("nan"), np.inf
-    for tc in np.arange(t_lo, t_hi + 1e-12, step):
+    grid = np.arange(t_lo, t_hi + 1e-12, step)
+    for tc in grid:
         ramp = np.maximum(0.0, (tc - t) if descending else (t - tc))
         denom = float(ramp @ ramp)
         if denom <= 0:
@@ -107,6 +125,8 @@ def _hinge_time(
         sse = float(np.sum((h - slope * ramp) ** 2))
         if sse < best_sse:
             best_t, best_sse = float(tc), sse
+    if descending and best_t in (float(grid[0]), float(grid[-1])):
+        return float("nan")  # the landing corner lies outside the searched span
     return best_t
 
 
@@ -131,7 +151,7 @@ def _stance_in_window(
     level = float(np.percentile(height[good], 10))
     swing = float(np.max(height[good])) - level
     thr = max(config.contact_height_leg_lengths * leg_length_px, 0.15 * swing)
-    runs = _runs(np.nan_to_num(height, nan=np.inf) <= level + thr)
+    runs = _merge_runs(_runs(np.nan_to_num(height, nan=np.inf) <= level + thr), max_gap=2)
     if not runs:
         return None
     start, end = max(runs, key=lambda r: r[1] - r[0])
@@ -220,8 +240,10 @@ def detect_leg_contacts(
         found = _stance_in_window(height[lo : hi + 1], leg_length_px=leg_length_px, config=config)
         if found is None:
             continue
+        inside = found[0] > 0 and found[1] < hi - lo
         contacts.append(
             _timed_contact(
+                inside=inside,
                 start=found[0] + lo,
                 end=found[1] + lo,
                 level=found[2],
@@ -238,6 +260,7 @@ def detect_leg_contacts(
 
 def _timed_contact(
     *,
+    inside: bool,
     start: int,
     end: int,
     level: float,
@@ -266,6 +289,8 @@ def _timed_contact(
     reason = ""
     if cut:
         reason = "cut by the start or end of the clip or a gap"
+    elif not inside:
+        reason = "stance runs past its stride cycle (unclear ground contact)"
     elif not (np.isfinite(ic) and np.isfinite(to)):
         reason = "event timing failed (too few measured frames)"
     elif not _supported(measured, ic_f) or not _supported(measured, to_f):
@@ -280,6 +305,7 @@ def _timed_contact(
         to_frame=int(np.clip(round(to_f), 0, n - 1)),
         usable=reason == "",
         reason=reason,
+        timed=inside and not cut and bool(np.isfinite(ic) and np.isfinite(to)),
     )
 
 

@@ -197,3 +197,58 @@ def estimate_scene(
         ),
         agreement,
     )
+
+
+def stance_ground_roll(
+    xy_px: np.ndarray, stances: dict[str, list[tuple[int, int]]]
+) -> tuple[float, int]:
+    """Camera roll from the feet in mid-stance: one slope, one offset per leg.
+
+    In the middle of a stance the foot rests on the ground (flat, or on the
+    heel or the toe), so its lowest point traces the ground line while the
+    belt carries it back. Each leg gets its own offset, because a camera
+    looking down at the belt sees the far foot's contact line higher in the
+    image; the slope is shared.
+
+    Parameters
+    ----------
+    xy_px : ndarray, shape (n_frames, 33, 2)
+        Image landmarks (identity-corrected).
+    stances : dict
+        For each side label ("left"/"right"), (first, last) frames of its
+        stances.
+
+    Returns
+    -------
+    roll_deg : float
+        NaN when fewer than 10 stance points were found.
+    n_points : int
+    """
+    xs, ys, groups = [], [], []
+    for g, (side, runs) in enumerate(stances.items()):
+        heel, toe = (
+            (LEFT_HEEL, LEFT_FOOT_INDEX) if side == "left" else (RIGHT_HEEL, RIGHT_FOOT_INDEX)
+        )
+        for first, last in runs:
+            span = last - first
+            for f in range(first + int(0.2 * span), last - int(0.2 * span) + 1):
+                pts = xy_px[f, [heel, toe]]
+                if not np.isfinite(pts).all():
+                    continue
+                low = pts[int(np.argmax(pts[:, 1]))]
+                xs.append(low[0])
+                ys.append(low[1])
+                groups.append(g)
+    if len(xs) < 10:
+        return float("nan"), len(xs)
+    x, y, grp = np.asarray(xs), np.asarray(ys), np.asarray(groups)
+    keep = np.ones(x.size, dtype=bool)
+    slope = 0.0
+    for _ in range(2):
+        design = np.column_stack([x] + [(grp == g).astype(float) for g in np.unique(grp)])
+        coef, *_ = np.linalg.lstsq(design[keep], y[keep], rcond=None)
+        resid = y - design @ coef
+        spread = 1.4826 * np.median(np.abs(resid[keep])) + 1e-9
+        keep = np.abs(resid) <= 3.0 * spread
+        slope = float(coef[0])
+    return float(np.degrees(np.arctan(-slope))), int(keep.sum())

@@ -3,31 +3,68 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from formcheck.gait import Contact
 
 
-def cadence_spm(contacts: list[Contact]) -> float:
+def _leg_stride_s(ic_s: np.ndarray, *, stride_s_prior: float) -> tuple[float, int]:
+    """Stride period of one leg from its contact times; returns (period_s, n_used).
+
+    Each contact gets a stride index from its time (so a missed contact
+    leaves a gap, not an error), duplicates of an index are dropped, a line
+    is fitted to time versus index (Theil-Sen, robust to a stray contact),
+    and contacts off that line by more than a fifth of a stride are dropped
+    before a final least-squares fit.
+    """
+    diffs = np.diff(ic_s)
+    near_prior = diffs[(diffs > 0.7 * stride_s_prior) & (diffs < 1.3 * stride_s_prior)]
+    period = float(np.median(near_prior)) if near_prior.size else stride_s_prior
+    if not np.isfinite(period) or period <= 0:
+        return float("nan"), 0
+    index = np.round((ic_s - ic_s[0]) / period)
+    _, first = np.unique(index, return_index=True)
+    t, k = ic_s[first], index[first]
+    if t.size < 2 or np.ptp(k) <= 0:
+        return float("nan"), 0
+    slope, intercept, _, _ = theilslopes(t, k)
+    keep = np.abs(t - (slope * k + intercept)) <= 0.2 * period
+    t, k = t[keep], k[keep]
+    if t.size < 2 or np.ptp(k) <= 0:
+        return float("nan"), 0
+    return float(np.polyfit(k, t, 1)[0]), int(t.size)
+
+
+def cadence_spm(contacts: list[Contact], *, stride_s_prior: float = float("nan")) -> float:
     """Steps per minute (both feet) from initial contacts.
 
-    Each leg's contact times are regressed on their stride index (robust to
-    a missed contact: the index follows the time gaps); cadence is twice the
-    stride rate, averaged over legs weighted by their contact counts.
+    Each leg's timed contact times give its stride period (see
+    :func:`_leg_stride_s`); cadence is twice the stride rate, averaged over
+    legs weighted by the contacts used.
 
-    Returns NaN with fewer than two contacts on every leg.
+    Parameters
+    ----------
+    contacts : list of Contact
+    stride_s_prior : float
+        Expected stride period, seconds (from the step frequency spectrum);
+        it anchors the stride indices when many contacts are missing. NaN:
+        use the median interval.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two usable contacts on every leg.
     """
     rates, weights = [], []
     for leg in ("near", "far"):
-        t = np.array(sorted(c.ic_s for c in contacts if c.leg == leg))
+        t = np.array(sorted(c.ic_s for c in contacts if c.leg == leg and c.timed))
         if t.size < 2:
             continue
-        period = np.median(np.diff(t))
-        index = np.round((t - t[0]) / period)
-        if np.ptp(index) <= 0:
-            continue
-        slope = np.polyfit(index, t, 1)[0]
-        rates.append(2 * 60.0 / slope)
-        weights.append(t.size)
+        prior = stride_s_prior if np.isfinite(stride_s_prior) else float(np.median(np.diff(t)))
+        period, used = _leg_stride_s(t, stride_s_prior=prior)
+        if np.isfinite(period) and used >= 2:
+            rates.append(2 * 60.0 / period)
+            weights.append(used)
     if not rates:
         return float("nan")
     return float(np.average(rates, weights=weights))
