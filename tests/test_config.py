@@ -1,0 +1,61 @@
+"""Configuration: the commented example equals the defaults; overrides and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from formcheck.cli import main
+from formcheck.config import EXAMPLE_CONFIG_PATH, Config, load_config, with_overrides
+from formcheck.errors import ConfigError
+
+
+def test_example_toml_is_the_default_config() -> None:
+    assert load_config(EXAMPLE_CONFIG_PATH) == Config()
+
+
+def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[findings.forward_lean]\nflag_above_deg = 14\n")
+    config = load_config(path)
+    assert config.findings.forward_lean.flag_above_deg == 14.0
+    assert config.findings.forward_lean.caution_above_deg == 12.0
+    assert config.pose == Config().pose
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[pose]\nnum_poses = 'three'\n", "expected int"),
+        ("[pose]\nrunning_mode = 'live'\n", "expected one of"),
+        ("[pose]\nbogus = 1\n", "unknown key"),
+        ("[pose\n", "invalid TOML"),
+    ],
+)
+def test_bad_files_name_the_file_and_problem(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value)
+    assert fragment in str(err.value)
+
+
+def test_overrides() -> None:
+    config = with_overrides(Config(), {"pose.num_poses": 1, "clean.max_cutoff_hz": 12})
+    assert config.pose.num_poses == 1
+    assert config.clean.max_cutoff_hz == 12.0
+    with pytest.raises(ConfigError, match="unknown configuration key"):
+        with_overrides(Config(), {"pose.nope": 1})
+
+
+def test_config_is_frozen() -> None:
+    with pytest.raises(AttributeError):
+        Config().pose.num_poses = 2  # type: ignore[misc]
+
+
+def test_cli_reports_missing_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["pose", "video.mp4", "-o", str(tmp_path / "o"), "--config", str(tmp_path / "x")])
+    assert code != 0
+    assert "configuration file not found" in capsys.readouterr().err
