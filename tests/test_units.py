@@ -1,0 +1,250 @@
+"""Unit tests of the pure compute functions, on data whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step_frequency_hz
+from formcheck.config import GaitConfig
+from formcheck.gait import Contact, detect_leg_contacts
+from formcheck.landmarks import (
+    LEFT_ANKLE,
+    LEFT_EAR,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    NUM_LANDMARKS,
+    RIGHT_ANKLE,
+    RIGHT_EAR,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    leg_indices,
+)
+from formcheck.metrics.angles import (
+    foot_strike_angle_deg,
+    head_forward_deg,
+    knee_flexion_deg,
+    shank_angle_deg,
+    trunk_lean_deg,
+)
+from formcheck.metrics.contact_angles import classify_strike, value_at_event
+from formcheck.metrics.dynamics import asymmetry_percent, cadence_spm, duty_factor
+from formcheck.metrics.posture import posture_drift
+from formcheck.scene import Scene, detect_facing
+
+
+def _pose() -> np.ndarray:
+    return np.zeros((NUM_LANDMARKS, 2))
+
+
+# --- angles (runner frame: x forward, y up) -------------------------------------
+
+
+def test_trunk_lean_sign_and_value() -> None:
+    xy = _pose()
+    xy[[LEFT_HIP, RIGHT_HIP]] = (0.0, 0.0)
+    xy[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (1.0, 1.0)  # 45 deg forward
+    assert trunk_lean_deg(xy) == pytest.approx(45.0)
+    xy[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (-np.tan(np.radians(5)), 1.0)  # leaning back 5
+    assert trunk_lean_deg(xy) == pytest.approx(-5.0)
+
+
+def test_leg_angles_by_hand() -> None:
+    leg = leg_indices("right")
+    xy = _pose()
+    xy[leg.hip] = (0.0, 1.0)
+    xy[leg.knee] = (0.0, 0.5)
+    xy[leg.ankle] = (0.5 * np.tan(np.radians(10)), 0.0)  # ankle ahead of knee: +10 deg
+    xy[leg.heel] = (0.0, 0.0)
+    xy[leg.toe] = (np.cos(np.radians(15)), np.sin(np.radians(15)))  # toes up 15 deg
+    assert shank_angle_deg(xy, leg) == pytest.approx(10.0)
+    assert knee_flexion_deg(xy, leg) == pytest.approx(10.0)  # thigh vertical, shank 10 off
+    assert foot_strike_angle_deg(xy, leg) == pytest.approx(15.0)
+
+
+def test_head_forward_relative_to_trunk() -> None:
+    xy = _pose()
+    xy[[LEFT_HIP, RIGHT_HIP]] = (0.0, 0.0)
+    xy[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 1.0)
+    xy[[LEFT_EAR, RIGHT_EAR]] = (np.tan(np.radians(20)) * 0.3, 1.3)
+    assert head_forward_deg(xy) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(
+    ("angle", "expected"),
+    [(8.1, "rearfoot"), (8.0, "midfoot"), (-1.6, "midfoot"), (-1.7, "forefoot"), (np.nan, None)],
+)
+def test_strike_classes_follow_altman_davis(angle: float, expected: str | None) -> None:
+    assert classify_strike(angle, rearfoot_above_deg=8.0, forefoot_below_deg=-1.6) == expected
+
+
+def test_value_at_event_follows_a_corner_exactly() -> None:
+    t = np.arange(0, 1, 1 / 60)
+    corner = 0.5083  # between frames
+    series = np.where(t < corner, 12 + 200 * (t - corner), 12 - 300 * (t - corner))
+    assert value_at_event(series, t, corner, window_s=0.05) == pytest.approx(12.0, abs=1e-9)
+    assert np.isnan(value_at_event(series, t, 0.001, window_s=0.05))
+
+
+# --- cleaning -----------------------------------------------------------------------
+
+
+def test_hampel_flags_a_spike_only() -> None:
+    y = np.sin(np.linspace(0, 6, 200))[:, None] * 50
+    y[100] += 40
+    mask = hampel_mask(y, window=4, n_sigma=3.5, floor=1.0)
+    assert mask[:, 0].sum() == 1 and mask[100, 0]
+
+
+def test_fill_gaps_interior_short_only() -> None:
+    y = np.arange(20, dtype=float)[:, None]
+    y[3:5] = np.nan  # 2 missing: filled
+    y[10:16] = np.nan  # 6 missing: too long
+    y[0] = np.nan  # leading: never extrapolated
+    out = fill_gaps(y, max_gap=3)
+    assert out[3, 0] == pytest.approx(3.0) and out[4, 0] == pytest.approx(4.0)
+    assert np.isnan(out[10:16, 0]).all() and np.isnan(out[0, 0])
+
+
+def test_lowpass_keeps_slow_and_removes_fast() -> None:
+    fps = 60.0
+    t = np.arange(0, 10, 1 / fps)
+    slow = np.sin(2 * np.pi * 1.0 * t)
+    fast = 0.5 * np.sin(2 * np.pi * 25.0 * t)
+    out = lowpass((slow + fast)[:, None], cutoff_hz=8.0, fps=fps, order=2)[:, 0]
+    core = slice(60, -60)
+    assert np.max(np.abs(out[core] - slow[core])) < 0.02
+
+
+def test_step_frequency_from_ankles() -> None:
+    fps, step_hz = 60.0, 170 / 60
+    t = np.arange(0, 8, 1 / fps)
+    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
+    xy[:, LEFT_ANKLE, 0] = 100 * np.sin(np.pi * step_hz * t)  # stride = 2 steps
+    xy[:, RIGHT_ANKLE, 0] = -xy[:, LEFT_ANKLE, 0]
+    assert step_frequency_hz(xy, fps=fps) == pytest.approx(step_hz, abs=0.02)
+
+
+def test_leg_swap_glitches_are_undone() -> None:
+    fps = 60.0
+    t = np.arange(0, 4, 1 / fps)
+    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
+    left, right = leg_indices("left"), leg_indices("right")
+    phase = 2 * np.pi * 1.4 * t
+    for k, j in enumerate((left.knee, left.ankle, left.heel, left.toe)):
+        xy[:, j, 0] = 100 * np.sin(phase) + 5 * k
+        xy[:, j, 1] = 300 + 50 * k + 20 * np.cos(phase)
+    for k, j in enumerate((right.knee, right.ankle, right.heel, right.toe)):
+        xy[:, j, 0] = -100 * np.sin(phase) + 5 * k
+        xy[:, j, 1] = 300 + 50 * k - 20 * np.cos(phase)
+    xy[:, [LEFT_HIP, RIGHT_HIP]] = (0.0, 200.0)
+    xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 50.0)
+    truth = xy.copy()
+    glitch = np.zeros(t.size, bool)
+    glitch[[40, 41, 42, 130, 200, 201]] = True
+    corrupted = xy.copy()
+    for a, b in zip(left, right, strict=True):
+        corrupted[glitch, a], corrupted[glitch, b] = xy[glitch, b], xy[glitch, a]
+    fixed, swapped = fix_leg_swaps(corrupted)
+    assert np.array_equal(swapped, glitch)
+    np.testing.assert_allclose(fixed, truth)
+
+
+# --- scene ------------------------------------------------------------------------
+
+
+def test_scene_round_trip_and_roll_removal() -> None:
+    scene = Scene(facing="left", roll_deg=5.0, ground_point_px=(320.0, 400.0),
+                  leg_length_px=200.0, roll_reliable=True)
+    # A point 100 px along the rolled ground line (rising to the right on screen)
+    # lies on the runner frame's ground, 100 px behind the origin (facing left).
+    theta = np.radians(5.0)
+    on_line = np.array([320.0 + 100 * np.cos(theta), 400.0 - 100 * np.sin(theta)])
+    runner = scene.to_runner(on_line)
+    np.testing.assert_allclose(runner, [-100.0, 0.0], atol=1e-9)
+    pts = np.random.default_rng(0).uniform(0, 500, (10, 2))
+    np.testing.assert_allclose(scene.to_image(scene.to_runner(pts)), pts, atol=1e-9)
+
+
+def test_facing_from_toes_and_nose() -> None:
+    xy = np.zeros((5, NUM_LANDMARKS, 2))
+    heel, toe = leg_indices("right").heel, leg_indices("right").toe
+    xy[:, heel, 0], xy[:, toe, 0] = 100.0, 80.0  # toes to the left of heels
+    assert detect_facing(xy)[0] == "left"
+    xy[:, toe, 0] = 130.0
+    assert detect_facing(xy)[0] == "right"
+
+
+# --- gait events ----------------------------------------------------------------------
+
+
+def _foot_signals(fps: float, ic_s: list[float], contact_s: float, stride_s: float):
+    """Foot height: a V-shaped landing at each IC, flat in stance, a ramp after TO."""
+    t = np.arange(0, 6, 1 / fps)
+    height = np.full(t.size, 60.0)
+    forward = np.zeros(t.size)
+    for ic in ic_s:
+        to = ic + contact_s
+        before = (t > ic - 0.1) & (t <= ic)
+        height[before] = np.minimum(height[before], 600 * (ic - t[before]))
+        stance = (t >= ic) & (t <= to)
+        height[stance] = 0.0
+        after = (t > to) & (t < to + 0.1)
+        height[after] = np.minimum(height[after], 600 * (t[after] - to))
+    for k in range(t.size):
+        phase = ((t[k] - ic_s[0]) / stride_s) % 1.0
+        forward[k] = np.cos(2 * np.pi * phase) * 80  # most forward near IC
+    return t, height, forward
+
+
+def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
+    fps, stride_s, contact_s = 60.0, 0.7, 0.24
+    ic_s = [0.5083 + k * stride_s for k in range(7)]
+    t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
+    contacts = detect_leg_contacts(
+        height=height, raw_height=height, forward=forward, measured=np.ones(t.size, bool),
+        times_s=t, fps=fps, stride_frames=stride_s * fps, leg="near", leg_length_px=300.0,
+        config=GaitConfig(),
+    )
+    timed = [c for c in contacts if c.timed]
+    assert len(timed) >= 6
+    for c in timed:
+        true_ic = min(ic_s, key=lambda x: abs(x - c.ic_s))
+        assert abs(c.ic_s - true_ic) * fps < 0.1
+        assert abs(c.to_s - (true_ic + contact_s)) * fps < 0.6
+
+
+def _contact(leg: str, ic: float, to: float) -> Contact:
+    return Contact(leg=leg, ic_s=ic, to_s=to, ic_frame=int(ic * 60), to_frame=int(to * 60),  # type: ignore[arg-type]
+                   usable=True, reason="")
+
+
+def test_cadence_duty_factor_with_a_missed_contact() -> None:
+    stride = 60 / 85  # 170 steps/min
+    near = [_contact("near", 0.1 + k * stride, 0.1 + k * stride + 0.24) for k in range(10) if k != 4]
+    far = [_contact("far", 0.1 + (k + 0.5) * stride, 0.1 + (k + 0.5) * stride + 0.24)
+           for k in range(10)]
+    assert cadence_spm(near + far) == pytest.approx(170.0, abs=1e-6)
+    assert duty_factor(near + far) == pytest.approx(0.24 / stride, abs=1e-6)
+
+
+def test_asymmetry_index() -> None:
+    assert asymmetry_percent(110.0, 90.0) == pytest.approx(20.0)
+    assert np.isnan(asymmetry_percent(np.nan, 90.0))
+
+
+# --- posture drift --------------------------------------------------------------------
+
+
+def test_drift_windows_change_interval_and_trend() -> None:
+    t = np.arange(50) * 0.7  # 50 strides, 35 s
+    values = 5.0 + 6.0 * t / 60.0  # +6 deg/min
+    drift = posture_drift(values, t, share=0.2, min_strides=7, window_min=0.0, n_boot=200, seed=0)
+    assert drift is not None
+    assert drift.trend_per_min == pytest.approx(6.0)
+    expected = values[-10:].mean() - values[:10].mean()
+    assert drift.change == pytest.approx(expected)
+    assert drift.ci95[0] <= expected <= drift.ci95[1]
+    short = posture_drift(values[:12], t[:12], share=0.2, min_strides=7, window_min=0.0,
+                          n_boot=200, seed=0)
+    assert short is None  # 12 strides cannot hold two windows of 7
