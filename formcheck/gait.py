@@ -24,9 +24,8 @@ from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
 
 LegName = Literal["near", "far"]
 
-# Hinge search: how far around a rough event to fit, in seconds.
-_HINGE_BEFORE_S = 0.06
-_HINGE_AFTER_S = 0.04
+# Hinge fit: frames fitted beyond the searched span, and the search step.
+_HINGE_MARGIN_FRAMES = 1
 _HINGE_STEP_FRAMES = 0.05
 # Frames either side of an event that must be measured (not gap-filled).
 _EVENT_SUPPORT_FRAMES = 2
@@ -52,6 +51,9 @@ class Contact:
         complete contact (true for usable contacts, and for contacts only
         lacking measured landmarks for their angles); cadence and strides
         use timed contacts.
+    subframe : bool
+        Whether both events were timed to a fraction of a frame by a hinge
+        fit (else to the frame, from the threshold crossing).
     """
 
     leg: LegName
@@ -62,6 +64,7 @@ class Contact:
     usable: bool
     reason: str
     timed: bool = True
+    subframe: bool = True
 
     @property
     def contact_time_s(self) -> float:
@@ -96,7 +99,6 @@ def _hinge_time(
     t: np.ndarray,
     h: np.ndarray,
     *,
-    level: float,
     descending: bool,
     t_lo: float,
     t_hi: float,
@@ -104,25 +106,26 @@ def _hinge_time(
 ) -> float:
     """Time of the corner of a hinge fitted to (t, h), searched in [t_lo, t_hi].
 
-    ``descending``: the height falls to ``level`` and stays (contact);
-    otherwise it stays at ``level`` and rises (toe-off). The slope is fitted
-    in closed form for every candidate corner time.
+    ``descending``: the height falls to a level and stays (contact);
+    otherwise it stays at a level and rises (toe-off). For every candidate
+    corner the level and the slope are fitted by least squares; the corner
+    with the smallest residual wins.
     """
     good = np.isfinite(h)
-    t, h = t[good], h[good] - level
-    if t.size < 3:
+    t, h = t[good], h[good]
+    if t.size < 4:
         return float("nan")
     best_t, best_sse = float("nan"), np.inf
     grid = np.arange(t_lo, t_hi + 1e-12, step)
     for tc in grid:
         ramp = np.maximum(0.0, (tc - t) if descending else (t - tc))
-        denom = float(ramp @ ramp)
-        if denom <= 0:
+        if np.count_nonzero(ramp) < 1 or np.count_nonzero(ramp == 0) < 2:
             continue
-        slope = float(ramp @ h) / denom
-        if slope <= 0:
+        design = np.column_stack([np.ones_like(ramp), ramp])
+        coef, *_ = np.linalg.lstsq(design, h, rcond=None)
+        if coef[1] <= 0:
             continue
-        sse = float(np.sum((h - slope * ramp) ** 2))
+        sse = float(np.sum((h - design @ coef) ** 2))
         if sse < best_sse:
             best_t, best_sse = float(tc), sse
     if descending and best_t in (float(grid[0]), float(grid[-1])):
@@ -273,26 +276,23 @@ def _timed_contact(
 ) -> Contact:
     """Time one stance run's events to a fraction of a frame and judge its usability."""
     n = height.size
-    before = max(int(round(_HINGE_BEFORE_S * fps)), 3)
-    after = max(int(round(_HINGE_AFTER_S * fps)), 2)
-    idx = np.arange(n, dtype=float)
     cut = (
         start == 0
         or end == n - 1
         or not np.isfinite(height[start - 1])
         or not np.isfinite(height[end + 1])
     )
-    ic = _refine(raw_height, level, idx, start, before, after, descending=True)
-    to = _refine(raw_height, level, idx, end, after, before, descending=False)
-    ic_f = float(start) if not np.isfinite(ic) else ic
-    to_f = float(end) if not np.isfinite(to) else to
+    ic = _refine(raw_height, start, descending=True)
+    to = _refine(raw_height, end, descending=False)
+    # Without a clear corner, the threshold crossing times the event to the
+    # frame (half a frame before the first resting frame, after the last).
+    ic_f = start - 0.5 if not np.isfinite(ic) else ic
+    to_f = end + 0.5 if not np.isfinite(to) else to
     reason = ""
     if cut:
         reason = "cut by the start or end of the clip or a gap"
     elif not inside:
         reason = "stance runs past its stride cycle (unclear ground contact)"
-    elif not (np.isfinite(ic) and np.isfinite(to)):
-        reason = "event timing failed (too few measured frames)"
     elif not _supported(measured, ic_f) or not _supported(measured, to_f):
         reason = "landmarks not measured around the event"
     elif to_f - ic_f < 1.0:
@@ -305,42 +305,32 @@ def _timed_contact(
         to_frame=int(np.clip(round(to_f), 0, n - 1)),
         usable=reason == "",
         reason=reason,
-        timed=inside and not cut and bool(np.isfinite(ic) and np.isfinite(to)),
+        timed=inside and not cut,
+        subframe=bool(np.isfinite(ic) and np.isfinite(to)),
     )
 
 
-def _refine(
-    raw: np.ndarray,
-    level: float,
-    idx: np.ndarray,
-    rough: int,
-    before: int,
-    after: int,
-    *,
-    descending: bool,
-) -> float:
-    """Sub-frame event index from a hinge fit on the unfiltered height."""
-    lo, hi = max(rough - before, 0), min(rough + after + 1, raw.size)
-    return (
-        _hinge_time(
-            idx[lo:hi],
-            raw[lo:hi],
-            level=level,
-            descending=descending,
-            t_lo=rough - 1.5,
-            t_hi=rough + 1.0,
-            step=_HINGE_STEP_FRAMES,
-        )
-        if descending
-        else _hinge_time(
-            idx[lo:hi],
-            raw[lo:hi],
-            level=level,
-            descending=descending,
-            t_lo=rough - 1.0,
-            t_hi=rough + 1.5,
-            step=_HINGE_STEP_FRAMES,
-        )
+def _refine(raw: np.ndarray, rough: int, *, descending: bool) -> float:
+    """Sub-frame event index from a hinge fit on the unfiltered height.
+
+    Initial contact is a sharp corner (the foot lands at speed): it is
+    searched from 3 frames before the rough (thresholded) event to 1.5
+    after, and a corner at either end of that span counts as not found.
+    Toe-off is gradual (the toe peels off) and the threshold crossing is
+    already close: the corner is searched within -1 to +1.5 frames. The
+    fitted data reach 2 frames beyond the searched span on each side.
+    """
+    t_lo, t_hi = (rough - 3.0, rough + 1.5) if descending else (rough - 1.0, rough + 1.5)
+    lo = max(int(np.floor(t_lo)) - _HINGE_MARGIN_FRAMES, 0)
+    hi = min(int(np.ceil(t_hi)) + _HINGE_MARGIN_FRAMES + 1, raw.size)
+    idx = np.arange(lo, hi, dtype=float)
+    return _hinge_time(
+        idx,
+        raw[lo:hi],
+        descending=descending,
+        t_lo=t_lo,
+        t_hi=t_hi,
+        step=_HINGE_STEP_FRAMES,
     )
 
 

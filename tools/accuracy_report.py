@@ -12,10 +12,17 @@ import numpy as np
 
 from formcheck.analysis import analyze_clip
 from formcheck.config import Config
+from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
 from formcheck.synthetic.noise import NoiseParams
 from formcheck.validation import clip_errors
+
+# A phone on a tripod filming 720p landscape: the runner ~0.8 of the frame height.
+CAMERA_720P = CameraParams(
+    width=1280, height=720, scale_px_per_m=330.0, ground_origin_px=(640.0, 690.0)
+)
+CAMERAS = {"720p": CAMERA_720P, "480p": CameraParams()}
 
 RUNNERS = {
     "default (rearfoot 12°)": RunnerParams(),
@@ -34,6 +41,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--camera", choices=sorted(CAMERAS), default="720p")
     args = parser.parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)
     print(
@@ -48,6 +56,7 @@ def main() -> None:
                 params=params,
                 duration_s=args.duration,
                 fps=args.fps,
+                camera=CAMERAS[args.camera],
                 noise=NoiseParams(),
                 seed=seed,
             )

@@ -28,6 +28,8 @@ StrikeClass = Literal["rearfoot", "midfoot", "forefoot"]
 
 # Half-width of the span fitted around contact for angles at contact, seconds.
 _EVENT_WINDOW_S = 0.05
+# Span fitted after contact, seconds.
+_AFTER_WINDOW_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ def contact_angles(
     raw = runner_raw_xy
 
     def at_contact(series: np.ndarray) -> float:
-        return value_at_event(series, times_s, contact.ic_s, window_s=_EVENT_WINDOW_S)
+        return value_at_event(
+            series, times_s, contact.ic_s, window_s=_EVENT_WINDOW_S, after_s=_AFTER_WINDOW_S
+        )
 
     fsa = at_contact(foot_strike_angle_deg(raw, leg))
     shank = at_contact(shank_angle_deg(raw, leg))
@@ -105,7 +109,12 @@ def contact_angles(
 
 
 def value_at_event(
-    series: np.ndarray, times_s: np.ndarray, t_s: float, *, window_s: float
+    series: np.ndarray,
+    times_s: np.ndarray,
+    t_s: float,
+    *,
+    window_s: float,
+    after_s: float | None = None,
 ) -> float:
     """Value of a per-frame series at an event that may put a corner in it.
 
@@ -130,8 +139,9 @@ def value_at_event(
     float
         NaN unless at least two finite frames lie on each side.
     """
+    after_s = window_s if after_s is None else after_s
     lo = int(np.searchsorted(times_s, t_s - window_s, side="left"))
-    hi = int(np.searchsorted(times_s, t_s + window_s, side="right"))
+    hi = int(np.searchsorted(times_s, t_s + after_s, side="right"))
     dt = times_s[lo:hi] - t_s
     y = series[lo:hi]
     good = np.isfinite(y)
