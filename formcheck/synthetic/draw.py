@@ -44,7 +44,6 @@ class RenderStyle:
     shoe_heel: Colour = (250, 200, 40)
     shoe_toe: Colour = (245, 245, 245)
     sole: Colour = (240, 240, 235)
-    sock: Colour = (235, 235, 235)
     eye: Colour = (30, 30, 30)
     lips: Colour = (170, 90, 80)
     wall: Colour = (214, 208, 196)
@@ -129,22 +128,44 @@ def _local(
 
 
 # Shoe outline in the foot frame: (along the sole from the heel point, up from
-# the sole) in units of foot length.
+# the sole) in units of foot length. The heel point (0, 0) and toe point (1, 0)
+# are the heel and foot_index landmarks. A low-cut running shoe: the ankle
+# joint (0.22, 0.26) sits just above the collar. This shape (no sock, low
+# collar, toe cap) gave BlazePose the smallest heel/toe bias of those tried.
 _SHOE = (
     (0.0, 0.0),
     (1.0, 0.0),
-    (1.02, 0.06),
-    (0.96, 0.16),
-    (0.72, 0.25),
-    (0.45, 0.4),
-    (0.2, 0.44),
-    (0.04, 0.38),
-    (-0.04, 0.2),
-    (-0.03, 0.05),
+    (1.02, 0.05),
+    (0.99, 0.12),
+    (0.85, 0.18),
+    (0.6, 0.24),
+    (0.45, 0.27),
+    (0.33, 0.22),
+    (0.2, 0.19),
+    (0.06, 0.21),
+    (0.0, 0.2),
+    (-0.02, 0.12),
+    (-0.018, 0.04),
 )
-_SHOE_HEEL = ((-0.04, 0.06), (0.24, 0.06), (0.24, 0.42), (0.2, 0.44), (0.04, 0.38), (-0.04, 0.2))
-_SHOE_TOE = ((0.8, 0.06), (1.01, 0.06), (0.96, 0.16), (0.8, 0.21))
-_SOLE = ((-0.03, 0.0), (1.0, 0.0), (1.02, 0.06), (-0.035, 0.06))
+_SHOE_HEEL = (
+    (-0.018, 0.07),
+    (0.2, 0.09),
+    (0.22, 0.19),
+    (0.2, 0.19),
+    (0.06, 0.21),
+    (0.0, 0.2),
+    (-0.02, 0.12),
+)
+_SHOE_TOE = ((0.8, 0.06), (1.02, 0.05), (0.99, 0.12), (0.85, 0.18), (0.8, 0.19))
+_SOLE = (
+    (0.0, 0.0),
+    (1.0, 0.0),
+    (1.02, 0.05),
+    (0.75, 0.07),
+    (0.3, 0.09),
+    (-0.018, 0.095),
+    (-0.02, 0.04),
+)
 
 
 def _draw_leg(
@@ -154,14 +175,13 @@ def _draw_leg(
     skin = _shade(style.skin, shade)
     c.poly(_capsule(hip, knee, 0.085 * k, 0.055 * k), skin)
     c.poly(_capsule(knee, ankle, 0.056 * k, 0.034 * k), skin)
-    calf_centre = knee + 0.3 * (ankle - knee)
     d = ankle - knee
     back = rotate(d / np.linalg.norm(d), -np.pi / 2)
     c.poly(
         _ellipse(
-            calf_centre + back * 0.02 * k + 0.1 * d,
-            0.12 * np.linalg.norm(d),
-            0.05 * k,
+            knee + 0.4 * d + back * 0.012 * k,
+            0.3 * float(np.linalg.norm(d)),
+            0.048 * k,
             float(np.arctan2(d[1], d[0])),
         ),
         skin,
@@ -171,10 +191,6 @@ def _draw_leg(
     sole = toe - heel
     foot_len = float(np.linalg.norm(sole))
     ang = float(np.arctan2(sole[1], sole[0]))
-    c.poly(
-        _capsule(ankle + 0.2 * (knee - ankle) * 0.3, ankle, 0.036 * k, 0.036 * k),
-        _shade(style.sock, shade),
-    )
     c.poly(_local(heel, ang, _SHOE, foot_len), _shade(style.shoe, shade))
     c.poly(_local(heel, ang, _SHOE_HEEL, foot_len), _shade(style.shoe_heel, shade))
     c.poly(_local(heel, ang, _SHOE_TOE, foot_len), _shade(style.shoe_toe, shade))
@@ -280,7 +296,7 @@ def _draw_head(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> Non
     pitch = -np.radians(c.params.gaze_down_deg)
     c.poly(_local(ear, pitch, _HEAD, k), style.skin)
     c.poly(_local(ear, pitch, _HAIR, k), style.hair)
-    c.poly(_ellipse(ear, 0.02 * k, 0.03 * k, pitch), _shade(style.skin, 0.8))
+    c.poly(_ellipse(ear, 0.017 * k, 0.031 * k, pitch), _shade(style.skin, 0.8))
     c.poly(
         _ellipse(ear + rotate(np.array([0.004, 0.0]) * k, pitch), 0.008 * k, 0.016 * k, pitch),
         _shade(style.skin, 0.6),

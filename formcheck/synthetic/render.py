@@ -111,7 +111,10 @@ def render_clip(
             "height": camera.height,
             "fps": fps,
             "n_frames": n,
-            "style": dataclasses.asdict(style),
+            "style": {
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in dataclasses.asdict(style).items()
+            },
         },
     )
     write_truth(truth, truth_path_for(path))

@@ -114,7 +114,7 @@ class Truth:
     duty_factor: float
     leg_length_m: float
     leg_length_px: float
-    vertical_oscillation_leg_lengths: float
+    vertical_oscillation_leg_lengths: float | None
     ground_line_angle_deg: float
     contacts: tuple[ContactTruth, ...]
     strides: tuple[StrideTruth, ...]
@@ -279,11 +279,9 @@ def compute_truth(
         _stride_truth(params, a, b, start_s=start_s, fps=fps, leg_len=leg_len)
         for a, b in zip(near_ics[:-1], near_ics[1:], strict=True)
     )
-    vo = (
-        float(np.mean([s.vertical_oscillation_leg_lengths for s in strides]))
-        if strides
-        else math.nan
-    )
+    vo = None
+    if strides:
+        vo = float(np.mean([s.vertical_oscillation_leg_lengths for s in strides]))
     return Truth(
         params=params,
         camera=camera,
@@ -354,7 +352,9 @@ def truth_from_dict(data: Mapping[str, Any]) -> Truth:
 def write_truth(truth: Truth, path: str | Path) -> Path:
     """Write ``truth`` as indented JSON to ``path`` (returns the path)."""
     path = Path(path)
-    path.write_text(json.dumps(truth_to_dict(truth), indent=1) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(truth_to_dict(truth), indent=1, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return path
 
 
