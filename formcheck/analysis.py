@@ -37,6 +37,15 @@ _FRONT_VIEW_SHOULDER_RATIO = 0.45
 _MIN_LEG_CYCLING = 0.25
 # Mid-stance foot points needed to refine the camera roll.
 _MIN_STANCE_POINTS = 20
+# Cadence: timed contacts needed, and the agreement with the step rhythm
+# (relative) for the contact-based value to be used.
+_MIN_CADENCE_CONTACTS = 8
+_CADENCE_AGREEMENT = 0.04
+# Walking: running puts the hips lowest in mid-stance on nearly every step;
+# below this share, with a long contact or a low cadence, it is walking.
+_RUNNING_HIP_LOW_SHARE = 0.75
+_WALKING_DUTY_HINT = 0.45
+_WALKING_CADENCE_HINT = 135.0
 
 
 @dataclass(frozen=True)
@@ -270,6 +279,58 @@ def _contact_angles(
     ]
 
 
+def _choose_cadence(
+    contacts: list[Contact], *, rhythm_spm: float, stride_s_prior: float
+) -> tuple[float, str]:
+    """Cadence from the contacts when they agree with the step rhythm, else the rhythm.
+
+    Contacts time each step exactly, but on poor footage some are missed
+    or spurious; the spectral step rhythm of the ankles is robust but
+    coarser. Returns the cadence and a note when the rhythm was used.
+    """
+    from_contacts = cadence_spm(contacts, stride_s_prior=stride_s_prior)
+    n_timed = sum(c.timed for c in contacts)
+    if (
+        np.isfinite(from_contacts)
+        and n_timed >= _MIN_CADENCE_CONTACTS
+        and (
+            not np.isfinite(rhythm_spm) or abs(from_contacts / rhythm_spm - 1) <= _CADENCE_AGREEMENT
+        )
+    ):
+        return from_contacts, ""
+    if np.isfinite(rhythm_spm) and rhythm_spm > 0:
+        return rhythm_spm, (
+            f"cadence taken from the step rhythm of the ankles ({rhythm_spm:.1f} steps/min): "
+            f"the {n_timed} timed contacts give "
+            + (f"{from_contacts:.1f}" if np.isfinite(from_contacts) else "no")
+            + " steps/min"
+        )
+    return from_contacts, ""
+
+
+def _hip_phase(
+    runner_xy: np.ndarray, contacts: list[Contact], stride_frames: float, leg_length_px: float
+) -> tuple[float, float]:
+    """Hip height at mid-stance relative to its stride mean (leg lengths).
+
+    Running puts the hips lowest in mid-stance (negative); walking vaults
+    over a straight leg and puts them highest (positive). Returns the
+    median over timed contacts and the share of negative contacts.
+    """
+    hy = hip_mid(runner_xy)[:, 1]
+    half = int(stride_frames / 2) if np.isfinite(stride_frames) else 0
+    values = []
+    for c in contacts:
+        mid = (c.ic_frame + c.to_frame) // 2
+        seg = hy[max(mid - half, 0) : mid + half]
+        if c.timed and half > 2 and np.isfinite(hy[mid]) and np.isfinite(seg).sum() > 5:
+            values.append((hy[mid] - np.nanmean(seg)) / leg_length_px)
+    if not values:
+        return float("nan"), float("nan")
+    arr = np.asarray(values)
+    return float(np.median(arr)), float(np.mean(arr < 0))
+
+
 def _running_check(
     *,
     clean_xy: np.ndarray,
@@ -277,6 +338,7 @@ def _running_check(
     cadence: float,
     cadence_video: float,
     duty: float,
+    hip_low_share: float,
     options: AnalysisOptions,
     config: Config,
 ) -> str:
@@ -296,8 +358,8 @@ def _running_check(
         )
     if len(contacts) < gait.min_steps:
         return (
-            f"no running found: {len(contacts)} foot contacts detected, "
-            f"at least {gait.min_steps} needed"
+            f"too few steps to analyse: {len(contacts)} foot contacts detected, "
+            f"at least {gait.min_steps} needed (a longer clip, with the runner in frame)"
         )
     if not np.isfinite(cadence):
         return "no running found: no regular steps detected"
@@ -316,6 +378,16 @@ def _running_check(
         return (
             f"the gait is walking, not running: duty factor {duty:.2f} "
             f"(no flight phase; running stays below {gait.max_running_duty_factor})"
+        )
+    if (
+        np.isfinite(hip_low_share)
+        and hip_low_share < _RUNNING_HIP_LOW_SHARE
+        and ((np.isfinite(duty) and duty > _WALKING_DUTY_HINT) or cadence < _WALKING_CADENCE_HINT)
+    ):
+        return (
+            f"the gait looks like walking, not running: the hips are lowest in mid-stance on "
+            f"only {100 * hip_low_share:.0f} % of steps (running: nearly all), cadence "
+            f"{cadence:.0f} steps/min"
         )
     return ""
 
@@ -365,7 +437,11 @@ def analyze_clip(
         config=config,
     )
     stride_s_prior = 2.0 * scale / clean.step_hz if clean.step_hz > 0 else float("nan")
-    cadence = cadence_spm(contacts, stride_s_prior=stride_s_prior)
+    cadence, cadence_note = _choose_cadence(
+        contacts, rhythm_spm=60.0 * clean.step_hz / scale, stride_s_prior=stride_s_prior
+    )
+    if cadence_note:
+        warnings.append(cadence_note)
     duty = duty_factor(contacts, leg="near")
     reason = _running_check(
         clean_xy=clean.xy_px,
@@ -373,6 +449,7 @@ def analyze_clip(
         cadence=cadence,
         cadence_video=cadence * scale if np.isfinite(cadence) else cadence,
         duty=duty,
+        hip_low_share=_hip_phase(runner_xy, contacts, stride_frames, scene.leg_length_px)[1],
         options=options,
         config=config,
     )

@@ -258,10 +258,17 @@ def step_frequency_hz(xy: np.ndarray, *, fps: float) -> float:
     n = 1 << int(np.ceil(np.log2(4 * d.size)))
     spectrum = np.abs(np.fft.rfft(d * np.hanning(d.size), n=n))
     freqs = np.fft.rfftfreq(n, d=1.0 / fps)
-    band = (freqs >= 0.15) & (freqs <= min(8.0, 0.45 * fps))
-    if not band.any() or spectrum[band].max() <= 0:
+    band = np.flatnonzero((freqs >= 0.15) & (freqs <= min(8.0, 0.45 * fps)))
+    if band.size < 3 or spectrum[band].max() <= 0:
         return float("nan")
-    return float(freqs[band][np.argmax(spectrum[band])])
+    k = int(band[np.argmax(spectrum[band])])
+    if 0 < k < spectrum.size - 1:
+        # Parabolic interpolation of the log-magnitude peak: a fraction of a bin.
+        a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
+        denom = a - 2 * b + c
+        shift = 0.5 * (a - c) / denom if denom < 0 else 0.0
+        return float(freqs[k] + np.clip(shift, -0.5, 0.5) * (freqs[1] - freqs[0]))
+    return float(freqs[k])
 
 
 def lowpass(series: np.ndarray, *, cutoff_hz: float, fps: float, order: int) -> np.ndarray:

@@ -28,8 +28,8 @@ StrikeClass = Literal["rearfoot", "midfoot", "forefoot"]
 
 # Half-width of the span fitted around contact for angles at contact, seconds.
 _EVENT_WINDOW_S = 0.05
-# Span fitted after contact, seconds.
-_AFTER_WINDOW_S = 0.05
+# ... but never fewer frames than this on each side (low frame rates).
+_MIN_EVENT_FRAMES = 2.5
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,12 @@ def contact_angles(
     leg = leg_indices(side)
     raw = runner_raw_xy
 
+    # At least two frames either side, whatever the frame rate.
+    frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
+    span_s = max(_EVENT_WINDOW_S, _MIN_EVENT_FRAMES * frame_s)
+
     def at_contact(series: np.ndarray) -> float:
-        return value_at_event(
-            series, times_s, contact.ic_s, window_s=_EVENT_WINDOW_S, after_s=_AFTER_WINDOW_S
-        )
+        return value_at_event(series, times_s, contact.ic_s, window_s=span_s)
 
     fsa = at_contact(foot_strike_angle_deg(raw, leg))
     shank = at_contact(shank_angle_deg(raw, leg))
