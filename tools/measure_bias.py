@@ -206,56 +206,63 @@ def _stats(e: np.ndarray) -> str:
     return f"| {e.mean():+.1f} | {sd:.1f} | {np.median(np.abs(e)):.1f} | {e.size} |"
 
 
-def summarise(rows: list[dict[str, Any]], clips: list[ClipSpec]) -> str:
-    """Markdown tables of the biases."""
-    out: list[str] = []
-    sel = lambda mode, side: [r for r in rows if r["mode"] == mode and r["side"] == side]  # noqa: E731
-    out.append(
+Rows = list[dict[str, Any]]
+
+
+def _select(rows: Rows, mode: str, side: str) -> Rows:
+    return [r for r in rows if r["mode"] == mode and r["side"] == side]
+
+
+def _angle_table(rows: Rows) -> list[str]:
+    out = [
         "Angle error at the true IC frame: MediaPipe minus the drawn geometry of that frame, "
-        "degrees (mean = bias, SD, median |error|, n contacts).\n"
-    )
-    out.append("| quantity | leg | mode | bias | SD | median abs | n |")
-    out.append("|---|---|---|---|---|---|---|")
+        "degrees (mean = bias, SD, median |error|, n contacts).\n",
+        "| quantity | leg | mode | bias | SD | median abs | n |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for q in QUANTITIES:
-        for side in ("near", "far"):
-            if q in ("trunk_lean", "head_forward") and side == "far":
-                continue
+        posture = q in ("trunk_lean", "head_forward")
+        for side in ("near",) if posture else ("near", "far"):
             for mode in ("video", "image"):
-                label = "both" if q in ("trunk_lean", "head_forward") else side
-                out.append(f"| {q} | {label} | {mode} {_stats(_errors(sel(mode, side), q))}")
-    out.append("")
-    out.append(
-        "Foot strike angle error by prescribed strike angle (near leg; mean, degrees), "
-        "and a least-squares line measured = a + b x true over all near contacts:\n"
-    )
+                label = "both" if posture else side
+                out.append(
+                    f"| {q} | {label} | {mode} {_stats(_errors(_select(rows, mode, side), q))}"
+                )
+    return out
+
+
+def _fsa_table(rows: Rows, clips: list[ClipSpec]) -> list[str]:
     fsas = sorted({c.params.foot_strike_angle_deg for c in clips})
-    out.append("| true FSA | " + " | ".join(f"{v:g}" for v in fsas) + " | a | b |")
-    out.append("|---" * (len(fsas) + 3) + "|")
+    out = [
+        "Foot strike angle error by prescribed strike angle (near leg; mean, degrees), "
+        "and a least-squares line measured = a + b x true over all near contacts:\n",
+        "| true FSA | " + " | ".join(f"{v:g}" for v in fsas) + " | a | b |",
+        "|---" * (len(fsas) + 3) + "|",
+    ]
     for mode in ("video", "image"):
-        near = sel(mode, "near")
-        cells = []
-        for v in fsas:
-            e = [
-                r["measured"]["foot_strike_angle"] - r["exact"]["foot_strike_angle"]
-                for r in near
-                if abs(r["exact"]["foot_strike_angle"] - v) < 1.5
-            ]
-            cells.append(f"{np.mean(e):+.1f}" if e else "-")
+        near = _select(rows, mode, "near")
         x = np.array([r["exact"]["foot_strike_angle"] for r in near])
         y = np.array([r["measured"]["foot_strike_angle"] for r in near])
+        cells = []
+        for v in fsas:
+            e = (y - x)[np.abs(x - v) < 1.5]
+            cells.append(f"{e.mean():+.1f}" if e.size else "-")
         b, a = np.polyfit(x, y, 1)
         out.append(f"| {mode} | " + " | ".join(cells) + f" | {a:+.1f} | {b:.2f} |")
-    out.append("")
-    out.append(
+    return out
+
+
+def _foot_table(rows: Rows) -> list[str]:
+    out = [
         f"Landmark offsets around contact (IC frame +-{WINDOW_FRAMES}), near leg, in the "
         "foot's frame, as % of foot length (61 px at 640x480): along the sole (+ towards "
-        "the toe) and up from the sole (medians), and the median distance.\n"
-    )
-    out.append("| landmark | mode | along | up | distance |")
-    out.append("|---|---|---|---|---|")
+        "the toe) and up from the sole (medians), and the median distance.\n",
+        "| landmark | mode | along | up | distance |",
+        "|---|---|---|---|---|",
+    ]
     for name in ("heel", "foot_index", "ankle"):
         for mode in ("video", "image"):
-            near = sel(mode, "near")
+            near = _select(rows, mode, "near")
             along = np.concatenate(
                 [np.array(r["window"][f"{name}_along_px"]) / r["foot_px"] for r in near]
             )
@@ -266,19 +273,18 @@ def summarise(rows: list[dict[str, Any]], clips: list[ClipSpec]) -> str:
                 f"| {name} | {mode} | {100 * np.median(along):+.0f} % | "
                 f"{100 * np.median(up):+.0f} % | {100 * np.median(np.hypot(along, up)):.0f} % |"
             )
-    out.append("")
-    out.append(
+    return out
+
+
+def _clip_table(rows: Rows, clips: list[ClipSpec]) -> list[str]:
+    out = [
         "Per clip (near leg, VIDEO mode): detection rate, share of frames with legs swapped "
-        "by MediaPipe, mean errors (degrees).\n"
-    )
-    out.append("| clip | image | detected | legs swapped | FSA | shank | knee | lean |")
-    out.append("|---|---|---|---|---|---|---|---|")
+        "by MediaPipe, mean errors (degrees).\n",
+        "| clip | image | detected | legs swapped | FSA | shank | knee | lean |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for spec in clips:
-        near = [
-            r
-            for r in rows
-            if r["clip"] == spec.name and r["mode"] == "video" and r["side"] == "near"
-        ]
+        near = [r for r in _select(rows, "video", "near") if r["clip"] == spec.name]
         if not near:
             continue
         cells = [
@@ -291,7 +297,18 @@ def summarise(rows: list[dict[str, Any]], clips: list[ClipSpec]) -> str:
             + " | ".join(cells)
             + " |"
         )
-    return "\n".join(out) + "\n"
+    return out
+
+
+def summarise(rows: Rows, clips: list[ClipSpec]) -> str:
+    """Markdown tables of the biases."""
+    tables = [
+        _angle_table(rows),
+        _fsa_table(rows, clips),
+        _foot_table(rows),
+        _clip_table(rows, clips),
+    ]
+    return "\n\n".join("\n".join(t) for t in tables) + "\n"
 
 
 def _write_doc(doc: Path, table: str, command: str) -> None:
