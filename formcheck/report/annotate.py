@@ -69,6 +69,11 @@ _TIMELINE_FALLBACK_HALF_WIDTH_S = 3.0
 TIMELINE_HEIGHT_SHARE = 0.1
 _TIMELINE_MIN_PX, _TIMELINE_MAX_PX = 48, 150
 _STRIP_BACKGROUND: Colour = (24, 24, 24)
+# FFmpeg colour enums (libavutil/pixfmt.h) for BT.601 limited range.
+_AVCOL_RANGE_MPEG = 1
+_AVCOL_SPC_SMPTE170M = 6
+_AVCOL_PRI_SMPTE170M = 6
+_AVCOL_TRC_SMPTE170M = 6
 _PANEL_ALPHA = 0.7
 _PANEL_TEXT_SCALE = 0.62
 _PROGRESS_PLAYED: Colour = (200, 200, 200)
@@ -104,15 +109,28 @@ class OutputGeometry:
     picture_height: int
     strip_height: int
 
-    def apply(self, rgb: np.ndarray) -> np.ndarray:
-        """A new encoded-size canvas with the (scaled) source frame at its top."""
-        canvas = np.zeros((self.height, self.width, 3), np.uint8)
-        picture = rgb
+    def apply(self, rgb: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The encoded-size canvas with the (scaled) source frame at its top.
+
+        Parameters
+        ----------
+        rgb : ndarray, shape (H, W, 3), uint8
+            Source frame.
+        out : ndarray, optional
+            Canvas to reuse (from an earlier call); a new one is made otherwise.
+            Only the picture area is overwritten.
+        """
+        canvas = out if out is not None else np.zeros((self.height, self.width, 3), np.uint8)
+        target = canvas[: self.picture_height, : self.picture_width]
         if self.scale != 1.0:
-            picture = cv2.resize(
-                rgb, (self.picture_width, self.picture_height), interpolation=cv2.INTER_AREA
+            cv2.resize(
+                rgb,
+                (self.picture_width, self.picture_height),
+                dst=target,
+                interpolation=cv2.INTER_AREA,
             )
-        canvas[: self.picture_height, : self.picture_width] = picture
+        else:
+            target[:] = rgb
         return canvas
 
 
@@ -433,6 +451,14 @@ class FrameAnnotator:
         cv2.line(bar, (x, 0), (x, self.progress_h - 1), _TEXT, max(2, self.thickness))
 
 
+def _tag_bt601(ctx: Any) -> None:
+    """Say in the stream what the pixels are: BT.601 (SMPTE 170M), limited range."""
+    ctx.color_range = _AVCOL_RANGE_MPEG
+    ctx.colorspace = _AVCOL_SPC_SMPTE170M
+    ctx.color_primaries = _AVCOL_PRI_SMPTE170M
+    ctx.color_trc = _AVCOL_TRC_SMPTE170M
+
+
 @dataclass(frozen=True)
 class EncodeStats:
     """What one annotated video took."""
@@ -500,12 +526,19 @@ def write_annotated_video(
         stream.width, stream.height = geometry.width, geometry.height
         stream.pix_fmt = PIX_FMT
         stream.options = {"crf": str(CRF), "preset": PRESET}
+        # Frame threading: about a third faster than PyAV's default (slice threads).
+        stream.codec_context.thread_type = "AUTO"
+        _tag_bt601(stream.codec_context)
+        canvas = np.zeros((geometry.height, geometry.width, 3), np.uint8)
         for frame in iter_frames(info):
             if frame.index in wanted:
                 grabbed[frame.index] = frame.rgb.copy()
-            image = geometry.apply(frame.rgb)
-            annotator.draw(image, frame.index)
-            out = av.VideoFrame.from_ndarray(image, format="rgb24")
+            geometry.apply(frame.rgb, out=canvas)
+            annotator.draw(canvas, frame.index)
+            # OpenCV's RGB -> I420 is BT.601 limited range like swscale's default, and
+            # several times faster on large frames.
+            yuv = np.asarray(cv2.cvtColor(canvas, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
+            out = av.VideoFrame.from_ndarray(yuv, format=PIX_FMT)
             out.pts = count
             container.mux(stream.encode(out))
             count += 1
