@@ -334,7 +334,7 @@ def _panel_lines(plan: OverlayPlan, i: int, frame_index: int) -> list[tuple[str,
     if k >= 0:
         mark = plan.marks[k]
         colour = (
-            FLAG_COLOUR if mark.flagged else (NEAR_COLOUR if mark.leg == "near" else FAR_COLOUR)
+            _FLAG_TEXT if mark.flagged else (NEAR_COLOUR if mark.leg == "near" else FAR_COLOUR)
         )
         lines.append((mark.readout, colour))
         if mark.flagged:
