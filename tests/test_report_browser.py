@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return out, info
 
 
-def _assert_clean_page(driver: object, expected_images: int) -> None:
+def _assert_clean_page(driver: Any, expected_images: int) -> None:
     assert browser.console_errors(driver) == []
     urls = browser.resource_urls(driver)
     assert urls, "the page itself should be listed"
@@ -64,11 +65,11 @@ def _assert_clean_page(driver: object, expected_images: int) -> None:
     assert outside == [], f"external requests: {outside}"
     browser.wait_for_images(driver)
     assert browser.broken_images(driver) == []
-    count = driver.execute_script("return document.images.length")  # type: ignore[attr-defined]
+    count = driver.execute_script("return document.images.length")
     assert count == expected_images
 
 
-def test_report_loads_cleanly_on_desktop(outputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_loads_cleanly_on_desktop(outputs, tmp_path: Path) -> None:
     out, _ = outputs
     page = (out / "report.html").read_text(encoding="utf-8")
     with browser.chromium(tmp_path / "profile", width=DESKTOP[0], height=DESKTOP[1]) as driver:
@@ -82,7 +83,7 @@ def test_report_loads_cleanly_on_desktop(outputs, tmp_path: Path) -> None:  # ty
         browser.screenshot(driver, browser.ARTIFACTS / "report_desktop_full.png", full_page=True)
 
 
-def test_report_fits_a_phone(outputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_fits_a_phone(outputs, tmp_path: Path) -> None:
     out, _ = outputs
     page = (out / "report.html").read_text(encoding="utf-8")
     with browser.chromium(
@@ -98,7 +99,7 @@ def test_report_fits_a_phone(outputs, tmp_path: Path) -> None:  # type: ignore[n
         browser.screenshot(driver, browser.ARTIFACTS / "report_phone_full.png", full_page=True)
 
 
-def test_annotated_video_plays(outputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_annotated_video_plays(outputs, tmp_path: Path) -> None:
     out, info = outputs
     page = out / "video.html"
     page.write_text(VIDEO_PAGE.format(src="annotated.mp4"), encoding="utf-8")

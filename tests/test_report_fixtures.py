@@ -104,13 +104,13 @@ def write_pattern_video(path: Path, *, n_frames: int, fps: float, width: int, he
     y = np.linspace(0, 255, height, dtype=np.float32)[:, None, None]
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"  # type: ignore[union-attr]
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "ultrafast"}
         for i in range(n_frames):
             image = np.broadcast_to((x + y * 0.5 + 3 * i) % 256, (height, width, 3))
             frame = av.VideoFrame.from_ndarray(image.astype(np.uint8), format="rgb24")
-            container.mux(stream.encode(frame))  # type: ignore[union-attr]
-        container.mux(stream.encode(None))  # type: ignore[union-attr]
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
     return path
 
 

@@ -53,7 +53,7 @@ def _parse(page: str) -> _TagChecker:
     return checker
 
 
-def _images(run) -> list[EmbeddedImage]:  # type: ignore[no-untyped-def]
+def _images(run) -> list[EmbeddedImage]:
     """Keyframes rendered on grey frames (their content does not matter here)."""
     out = []
     for spec in select_keyframes(run.report, run.clips):
@@ -78,12 +78,12 @@ def _images(run) -> list[EmbeddedImage]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def long_run():  # type: ignore[no-untyped-def]
+def long_run():
     return synthetic_run(duration_s=LONG_RUN_S)
 
 
 @pytest.fixture(scope="module")
-def page(long_run) -> str:  # type: ignore[no-untyped-def]
+def page(long_run) -> str:
     return build_html(
         report=long_run.report,
         plots=all_plots(long_run.report, long_run.clips),
@@ -121,7 +121,7 @@ def test_page_is_self_contained(page: str) -> None:
     assert "default-src 'none'" in (csp["content"] or "")
 
 
-def test_findings_cards_show_status_number_reference_reason_and_cue(long_run, page: str) -> None:  # type: ignore[no-untyped-def]
+def test_findings_cards_show_status_number_reference_reason_and_cue(long_run, page: str) -> None:
     for f in long_run.report["findings"]:
         card = page.split(f'id="finding-{f["id"]}"', 1)[1].split("</article>", 1)[0]
         assert f'class="badge {f["status"]}"' in card
@@ -136,7 +136,7 @@ def test_findings_cards_show_status_number_reference_reason_and_cue(long_run, pa
     assert f"{slouch['value']:+.1f}° change" in page
 
 
-def test_dynamics_checklist_method_disclaimer(long_run, page: str) -> None:  # type: ignore[no-untyped-def]
+def test_dynamics_checklist_method_disclaimer(long_run, page: str) -> None:
     s = long_run.report["summary"]
     assert f"{s['cadence_spm']:.0f} steps/min" in page
     assert "strides/min" not in page
@@ -158,7 +158,7 @@ def test_dynamics_checklist_method_disclaimer(long_run, page: str) -> None:  # t
     assert esc(long_run.report["disclaimer"]) in page
 
 
-def test_plots_and_keyframes_are_inline(long_run, page: str) -> None:  # type: ignore[no-untyped-def]
+def test_plots_and_keyframes_are_inline(long_run, page: str) -> None:
     for name in ("trunk_lean", "strike_angle", "contact_angles", "posture_trend"):
         assert f'id="plot-{name}"' in page
     for name in ("representative_contact", "flagged_overstride", "early_stride", "late_stride"):
@@ -167,7 +167,7 @@ def test_plots_and_keyframes_are_inline(long_run, page: str) -> None:  # type: i
     assert 'href="#kf-flagged_overstride"' in page  # the card links to its evidence
 
 
-def test_all_report_text_is_escaped(long_run) -> None:  # type: ignore[no-untyped-def]
+def test_all_report_text_is_escaped(long_run) -> None:
     report = copy.deepcopy(long_run.report)
     evil = '<script>alert("x")</script> & <img src=x onerror=1>'
     report["findings"][0]["reason"] = evil

@@ -3,6 +3,7 @@ overlay behaviour, several clips, keyframes."""
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def probe(path: Path) -> dict:
             "width": ctx.width,
             "height": ctx.height,
             "rate": stream.average_rate,
-            "duration_s": float(stream.duration * stream.time_base),
+            "duration_s": float(stream.duration or 0) * float(stream.time_base or 0),
             "header_frames": stream.frames,
         }
         facts["decoded_frames"] = sum(1 for _ in container.decode(stream))
@@ -110,7 +111,7 @@ def short_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, objec
     return out, info, progress
 
 
-def test_annotated_video_is_browser_h264(short_outputs) -> None:  # type: ignore[no-untyped-def]
+def test_annotated_video_is_browser_h264(short_outputs) -> None:
     out, info, _ = short_outputs
     facts = probe(out / "annotated.mp4")
     assert facts["codec"] == "h264"
@@ -123,21 +124,21 @@ def test_annotated_video_is_browser_h264(short_outputs) -> None:  # type: ignore
     assert facts["height"] % 2 == 0
 
 
-def test_moov_precedes_mdat(short_outputs) -> None:  # type: ignore[no-untyped-def]
+def test_moov_precedes_mdat(short_outputs) -> None:
     out, _, _ = short_outputs
     atoms = top_level_atoms(out / "annotated.mp4")
     assert "moov" in atoms and "mdat" in atoms
     assert atoms.index("moov") < atoms.index("mdat"), atoms
 
 
-def test_progress_is_reported_per_frame(short_outputs) -> None:  # type: ignore[no-untyped-def]
+def test_progress_is_reported_per_frame(short_outputs) -> None:
     _, info, progress = short_outputs
     assert progress.starts == [(info.n_frames, "annotated.mp4")]
     assert progress.advanced == info.n_frames
     assert progress.finished == 1
 
 
-def test_keyframes_and_html_are_written(short_outputs) -> None:  # type: ignore[no-untyped-def]
+def test_keyframes_and_html_are_written(short_outputs) -> None:
     out, _, _ = short_outputs
     pngs = sorted(p.name for p in (out / "keyframes").glob("*.png"))
     assert "representative_contact.png" in pngs
@@ -243,3 +244,30 @@ def test_html_without_video_still_gets_keyframes(tmp_path: Path) -> None:
     assert not list(out.glob("*.mp4"))
     assert (out / "keyframes" / "representative_contact.png").is_file()
     assert "Annotated video" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_not_running_clip_still_gets_a_video_and_a_page(tmp_path: Path) -> None:
+    track, _ = synthetic_track(
+        params=SLOUCHING_OVERSTRIDER, duration_s=6.0, fps=FPS, camera=SMALL_CAMERA
+    )
+    # A person standing still: every frame is the first one, so the legs never cycle.
+    track = dataclasses.replace(track, xy_px=np.repeat(track.xy_px[:1], track.n_frames, axis=0))
+    report, clips = analyse_tracks([track], offsets=[0.0], path="standing.mp4")
+    assert report["running"] is False
+    path = write_pattern_video(
+        tmp_path / "standing.mp4", n_frames=track.n_frames, fps=FPS, width=320, height=240
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    write_visual_outputs(
+        report=report,
+        clips=clips,
+        infos=[probe_video(path)],
+        out_dir=out,
+        html=True,
+        annotated_video=True,
+        progress=None,
+    )
+    assert probe(out / "annotated.mp4")["decoded_frames"] == track.n_frames
+    assert not (out / "keyframes").exists()
+    assert "No running found" in (out / "report.html").read_text(encoding="utf-8")
