@@ -194,11 +194,16 @@ def _count_packets(path: Path) -> int:
 
 
 def _upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
-    """Rotate an (H, W, 3) image clockwise by ``rotation_deg``."""
-    if rotation_deg == 0:
-        return image
-    # np.rot90 with k > 0 rotates counter-clockwise.
-    return np.ascontiguousarray(np.rot90(image, k=-(rotation_deg // 90)))
+    """Rotate an (H, W, 3) image clockwise by ``rotation_deg``; always C-contiguous.
+
+    FFmpeg pads each row to an aligned line size, so a frame whose width is
+    not a multiple of the alignment (e.g. 540 px) comes out as a strided
+    view; MediaPipe silently detects nothing in such an image.
+    """
+    if rotation_deg:
+        # np.rot90 with k > 0 rotates counter-clockwise.
+        image = np.rot90(image, k=-(rotation_deg // 90))
+    return np.ascontiguousarray(image)
 
 
 def iter_frames(info: VideoInfo) -> Iterator[Frame]:

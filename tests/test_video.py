@@ -26,6 +26,14 @@ def test_probe_and_stream(tmp_path: Path) -> None:
     assert times[0] == 0.0
 
 
+def test_frames_are_contiguous_for_unaligned_widths(tmp_path: Path) -> None:
+    # 54 px rows are padded by FFmpeg; MediaPipe needs C-contiguous images.
+    clip = write_clip(tmp_path / "odd.mp4", marker_frames(3, width=54, height=48))
+    frame = next(iter_frames(probe_video(clip)))
+    assert frame.rgb.shape == (48, 54, 3)
+    assert frame.rgb.flags["C_CONTIGUOUS"]
+
+
 @pytest.mark.parametrize(
     ("display_rotation", "block_corner"),
     [(90, "bottom-left"), (-90, "top-right"), (180, "bottom-right")],
