@@ -17,6 +17,7 @@ import numpy as np
 from formcheck.clean import CleanTrack, clean_track
 from formcheck.config import Config
 from formcheck.gait import Contact, detect_contacts
+from formcheck.horizon import LineRoll
 from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
 from formcheck.metrics.angles import (
     ear_shoulder_distance,
@@ -37,6 +38,8 @@ _FRONT_VIEW_SHOULDER_RATIO = 0.45
 _MIN_LEG_CYCLING = 0.25
 # Mid-stance foot points needed to refine the camera roll.
 _MIN_STANCE_POINTS = 20
+# Scene lines set the roll only when they agree to within this (degrees).
+_MAX_LINE_SPREAD_DEG = 2.5
 # Cadence: timed contacts needed, and the agreement with the step rhythm
 # (relative) for the contact-based value to be used.
 _MIN_CADENCE_CONTACTS = 8
@@ -134,6 +137,7 @@ class ClipAnalysis:
     running: bool
     not_running_reason: str
     facing_agreement: float
+    roll_source: str = ""
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -217,6 +221,28 @@ def _strides(
             )
         )
     return strides
+
+
+def _refine_roll(
+    scene: Scene, clean: CleanTrack, contacts: list[Contact], line_roll: LineRoll | None
+) -> tuple[Scene, str]:
+    """Best camera roll: scene lines, else the toes in stance, else the first guess.
+
+    Straight level and plumb lines in the scene give the roll directly;
+    MediaPipe's foot points slide along the shoe during stance, which tilts
+    a ground line fitted to them by several degrees (docs/accuracy.md), so
+    they are the fallback for scenes without clear lines.
+    """
+    if line_roll is not None and line_roll.usable and line_roll.spread_deg <= _MAX_LINE_SPREAD_DEG:
+        return dataclasses.replace(scene, roll_deg=line_roll.roll_deg, roll_reliable=True), (
+            f"scene lines ({line_roll.n_segments} segments)"
+        )
+    roll, n_points = stance_ground_roll(clean.xy_px, _stances(contacts, clean.near_side))
+    if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS:
+        return dataclasses.replace(scene, roll_deg=roll, roll_reliable=True), (
+            f"toes in stance ({n_points} points)"
+        )
+    return scene, "lowest foot points" if scene.roll_reliable else "assumed level"
 
 
 def _contacts_in(
@@ -393,7 +419,11 @@ def _running_check(
 
 
 def analyze_clip(
-    track: PoseTrack, *, config: Config, options: AnalysisOptions | None = None
+    track: PoseTrack,
+    *,
+    config: Config,
+    options: AnalysisOptions | None = None,
+    line_roll: LineRoll | None = None,
 ) -> ClipAnalysis:
     """Measure running form on one clip's pose track.
 
@@ -403,6 +433,9 @@ def analyze_clip(
         The runner's landmarks (image pixels).
     config : Config
     options : AnalysisOptions, optional
+    line_roll : LineRoll, optional
+        Camera roll measured from straight lines in the scene (level and
+        plumb edges); preferred over the stance-foot estimate when usable.
 
     Returns
     -------
@@ -417,12 +450,8 @@ def analyze_clip(
     scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
     contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
-    # Second pass: the ground line through mid-stance feet fixes the roll
-    # better than the first guess (which cannot tell stance from flight).
-    roll, n_points = stance_ground_roll(clean.xy_px, _stances(contacts, clean.near_side))
-    if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS:
-        scene = dataclasses.replace(scene, roll_deg=roll, roll_reliable=True)
-        contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
+    scene, roll_source = _refine_roll(scene, clean, contacts, line_roll)
+    contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
     runner_xy = scene.to_runner(clean.xy_px)
     runner_raw = scene.to_runner(clean.raw_xy_px)
     lean = trunk_lean_deg(runner_xy)
@@ -484,6 +513,7 @@ def analyze_clip(
         running=not reason,
         not_running_reason=reason,
         facing_agreement=agreement,
+        roll_source=roll_source,
         warnings=warnings,
     )
 

@@ -6,6 +6,7 @@ cache, output folder) and hands data from one stage to the next.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,11 @@ import numpy as np
 from formcheck.config import Config
 from formcheck.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
 from formcheck.errors import FormcheckError
+from formcheck.horizon import LineRoll, roll_from_lines
 from formcheck.people import Person, choose_runner, link_people, person_track
 from formcheck.pose import detect_poses, model_id_of
 from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.report.json_report import clean_json
 from formcheck.track import PoseTrack
 from formcheck.track_io import cache_key, load_track, save_track
 from formcheck.video import VideoInfo, iter_frames, probe_video
@@ -53,6 +56,35 @@ class PoseResult:
     runner_index: int
     preview_frame: int
     from_cache: bool
+    line_roll: LineRoll | None = None
+
+
+# Frames sampled across a video for the scene-line roll estimate.
+_LINE_SAMPLES = 8
+_LINE_SAMPLE_WIDTH_PX = 960
+
+
+class _FrameSampler:
+    """Keeps downscaled copies of a few evenly spaced frames during the pose pass."""
+
+    def __init__(self, n_frames: int) -> None:
+        self.wanted = {int(i) for i in np.linspace(0, max(n_frames - 1, 0), _LINE_SAMPLES)}
+        self.frames: dict[int, tuple[np.ndarray, float]] = {}
+
+    def __call__(self, index: int, rgb: np.ndarray) -> None:
+        if index in self.wanted:
+            scale = min(1.0, _LINE_SAMPLE_WIDTH_PX / rgb.shape[1])
+            small = cv2.resize(rgb, None, fx=scale, fy=scale) if scale < 1 else rgb.copy()
+            self.frames[index] = (small, scale)
+
+    def line_roll(self, track: PoseTrack) -> LineRoll:
+        """Roll from scene lines with the runner masked out."""
+        images, boxes = [], []
+        for index, (image, scale) in sorted(self.frames.items()):
+            box = bounding_box(track.xy_px[index] * scale, margin=0.15)
+            images.append(image)
+            boxes.append(box)
+        return roll_from_lines(images, exclude_boxes=boxes)
 
 
 def _people_summary(people: list[Person]) -> list[dict[str, Any]]:
@@ -111,16 +143,33 @@ def extract_pose(
         cached = _read_cache(cache_dir, key)
         if cached is not None:
             track, meta = cached
+            lines = meta.get("line_roll")
+            line_roll = None
+            if lines:
+                line_roll = LineRoll(
+                    **{k: (float("nan") if v is None else v) for k, v in lines.items()}
+                )
             return PoseResult(
-                info, track, meta["people"], meta["runner_index"], meta["preview_frame"], True
+                info,
+                track,
+                meta["people"],
+                meta["runner_index"],
+                meta["preview_frame"],
+                True,
+                line_roll,
             )
-    det = detect_poses(info, settings=config.pose, progress=progress or NullProgress())
+    sampler = _FrameSampler(info.n_frames)
+    det = detect_poses(
+        info, settings=config.pose, progress=progress or NullProgress(), on_frame=sampler
+    )
     people = link_people(det)
     runner = choose_runner(people, source=str(info.path))
     track = person_track(det, people[runner], source=str(info.path))
     counts = (det.visibility.max(axis=2) > 0).sum(axis=1)
     preview = int(np.argmax(counts + 1e-3 * track.detected))
-    return PoseResult(info, track, _people_summary(people), runner, preview, False)
+    return PoseResult(
+        info, track, _people_summary(people), runner, preview, False, sampler.line_roll(track)
+    )
 
 
 def _read_cache(cache_dir: Path, key: str) -> tuple[PoseTrack, dict[str, Any]] | None:
@@ -149,7 +198,9 @@ def write_pose_outputs(result: PoseResult, out_dir: Path) -> None:
         "people": result.people,
         "runner_index": result.runner_index,
         "preview_frame": result.preview_frame,
+        "line_roll": dataclasses.asdict(result.line_roll) if result.line_roll else None,
     }
+    meta = clean_json(meta, digits=6)
     (out_dir / PEOPLE_NAME).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     image = render_people_preview(result)
     if image is not None:
@@ -240,7 +291,9 @@ def analyze_run(
             video, config=config, cache_dir=cache if cache.is_dir() else None, progress=progress
         )
         poses.append(pose)
-        clips.append(analyze_clip(pose.track, config=config, options=opts))
+        clips.append(
+            analyze_clip(pose.track, config=config, options=opts, line_roll=pose.line_roll)
+        )
     reasons = [c.not_running_reason for c in clips if not c.running]
     not_running = "; ".join(reasons) if len(reasons) == len(clips) else ""
     summary = summarize(clips, config=config)

@@ -10,6 +10,7 @@ behind that choice.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def detect_poses(
     *,
     settings: PoseConfig,
     progress: ProgressReporter | None = None,
+    on_frame: Callable[[int, np.ndarray], None] | None = None,
 ) -> Detections:
     """Run the pose landmarker on every frame of a probed video.
 
@@ -93,6 +95,9 @@ def detect_poses(
         (empty: the default bundle location).
     progress : ProgressReporter, optional
         Receives one ``advance`` per frame.
+    on_frame : callable, optional
+        Called with ``(index, rgb)`` for every decoded frame, so other
+        per-frame work shares this single decode of the video.
 
     Returns
     -------
@@ -132,6 +137,8 @@ def detect_poses(
             if frame.index >= xy.shape[0]:
                 xy, z = _grow(xy, fill=np.nan), _grow(z, fill=np.nan)
                 vis, pres = _grow(vis, fill=0.0), _grow(pres, fill=0.0)
+            if on_frame is not None:
+                on_frame(frame.index, frame.rgb)
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             if settings.running_mode == "video":
                 # Timestamps must strictly increase, in whole milliseconds.

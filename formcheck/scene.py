@@ -34,6 +34,9 @@ Facing = Literal["right", "left"]
 
 _FOOT_POINTS = (LEFT_HEEL, LEFT_FOOT_INDEX, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 _MIN_GROUND_POINTS = 20
+# Share of a stance during which the toe rests on the ground, for any strike.
+_TOE_DOWN_FROM = 0.3
+_TOE_DOWN_UNTIL = 0.95
 
 
 @dataclass(frozen=True)
@@ -202,13 +205,15 @@ def estimate_scene(
 def stance_ground_roll(
     xy_px: np.ndarray, stances: dict[str, list[tuple[int, int]]]
 ) -> tuple[float, int]:
-    """Camera roll from the feet in mid-stance: one slope, one offset per leg.
+    """Camera roll from the toes on the ground: one slope, one offset per leg.
 
-    In the middle of a stance the foot rests on the ground (flat, or on the
-    heel or the toe), so its lowest point traces the ground line while the
-    belt carries it back. Each leg gets its own offset, because a camera
-    looking down at the belt sees the far foot's contact line higher in the
-    image; the slope is shared.
+    From foot-flat to toe-off (here 30-95 % of each stance, whatever the
+    strike pattern) the toe rests on the ground while the belt carries it
+    back, so the toe landmark traces the ground line. (The heel rises in
+    late stance and a heel strike lifts the toe early, so neither the heel
+    nor "the lowest point" traces it as cleanly.) Each leg gets its own
+    offset, because a camera looking down at the belt sees the far foot's
+    contact line higher in the image; the slope is shared.
 
     Parameters
     ----------
@@ -226,19 +231,16 @@ def stance_ground_roll(
     """
     xs, ys, groups = [], [], []
     for g, (side, runs) in enumerate(stances.items()):
-        heel, toe = (
-            (LEFT_HEEL, LEFT_FOOT_INDEX) if side == "left" else (RIGHT_HEEL, RIGHT_FOOT_INDEX)
-        )
+        toe = LEFT_FOOT_INDEX if side == "left" else RIGHT_FOOT_INDEX
         for first, last in runs:
             span = last - first
-            for f in range(first + int(0.2 * span), last - int(0.2 * span) + 1):
-                pts = xy_px[f, [heel, toe]]
-                if not np.isfinite(pts).all():
-                    continue
-                low = pts[int(np.argmax(pts[:, 1]))]
-                xs.append(low[0])
-                ys.append(low[1])
-                groups.append(g)
+            lo = first + int(round(_TOE_DOWN_FROM * span))
+            hi = first + int(round(_TOE_DOWN_UNTIL * span))
+            pts = xy_px[lo : hi + 1, toe]
+            pts = pts[np.isfinite(pts).all(axis=1)]
+            xs += list(pts[:, 0])
+            ys += list(pts[:, 1])
+            groups += [g] * len(pts)
     if len(xs) < 10:
         return float("nan"), len(xs)
     x, y, grp = np.asarray(xs), np.asarray(ys), np.asarray(groups)

@@ -60,6 +60,7 @@ def _method(clip: ClipAnalysis) -> dict[str, Any]:
         "near_side_label": clip.near_side,
         "camera_roll_deg": clip.scene.roll_deg,
         "camera_roll_reliable": clip.scene.roll_reliable,
+        "camera_roll_source": clip.roll_source,
         "leg_length_px": clip.scene.leg_length_px,
         "facing_agreement": clip.facing_agreement,
         "time_scale": clip.track.fps / clip.fps,
