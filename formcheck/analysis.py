@@ -198,8 +198,8 @@ def _strides(
     pairs = list(itertools.pairwise(near))
     stride_s = np.median([b.ic_s - a.ic_s for (_, a), (_, b) in pairs]) if pairs else np.nan
     for (i, a), (_, b) in pairs:
-        if not b.ic_s - a.ic_s < 1.5 * stride_s:
-            continue  # a contact was missed in between
+        if not 0.6 * stride_s < b.ic_s - a.ic_s < 1.5 * stride_s:
+            continue  # a contact missed in between, or a spurious one
         s, e = a.ic_frame, b.ic_frame
         if e - s < 3 or not np.isfinite(lean[s:e]).any():
             continue

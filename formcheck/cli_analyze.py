@@ -111,7 +111,8 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
             print(f"  {f['id']:<16} {f['status']:<8} {f['reason']}")
     for w in report["warnings"]:
         print(f"  warning: {w}")
-    print(f"wrote {out}/report.json and strides.csv")
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
+    print(f"wrote {out}/: {', '.join(names)}")
 
 
 def cmd_analyze(args: argparse.Namespace, config: Config) -> int:

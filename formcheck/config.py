@@ -25,7 +25,7 @@ RunningMode = Literal["video", "image"]
 class PoseConfig:
     """Pose estimation (MediaPipe PoseLandmarker) settings."""
 
-    running_mode: RunningMode = "video"
+    running_mode: RunningMode = "image"
     num_poses: int = 3
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5

@@ -147,6 +147,8 @@ def fit_ground_line(xy_px: np.ndarray) -> tuple[float, tuple[float, float], bool
     lowest = np.argmax(y, axis=1)
     pts = feet[np.arange(feet.shape[0]), lowest]
     pts = pts[np.isfinite(pts).all(axis=1)]
+    if pts.shape[0] == 0:
+        return 0.0, (0.0, 0.0), False
     if pts.shape[0] < _MIN_GROUND_POINTS:
         centre = tuple(np.nanmedian(pts, axis=0)) if pts.size else (0.0, 0.0)
         return 0.0, (float(centre[0]), float(centre[1])), False

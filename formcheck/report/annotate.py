@@ -333,9 +333,7 @@ def _panel_lines(plan: OverlayPlan, i: int, frame_index: int) -> list[tuple[str,
     k = plan.active[i]
     if k >= 0:
         mark = plan.marks[k]
-        colour = (
-            _FLAG_TEXT if mark.flagged else (NEAR_COLOUR if mark.leg == "near" else FAR_COLOUR)
-        )
+        colour = _FLAG_TEXT if mark.flagged else (NEAR_COLOUR if mark.leg == "near" else FAR_COLOUR)
         lines.append((mark.readout, colour))
         if mark.flagged:
             lines.append(
