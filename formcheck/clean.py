@@ -206,7 +206,7 @@ def fix_leg_swaps(xy: np.ndarray, *, prior_cost: float = 0.1) -> tuple[np.ndarra
                 back[t, b, c] = int(np.argmin(options))
                 new[b, c] = min(options) + prior_cost * c
         cost = new
-    b, c = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    b, c = (int(v) for v in np.unravel_index(int(np.argmin(cost)), cost.shape))
     state = np.zeros(n, dtype=np.int8)
     state[n - 1], state[n - 2] = c, b
     for t in range(n - 1, 1, -1):

@@ -13,6 +13,7 @@ in the air) to the unfiltered height around it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +25,9 @@ from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
 
 LegName = Literal["near", "far"]
 
+# At initial contact the foot is at least this far (share of its fore-aft
+# excursion) from the back of its swing.
+_LANDING_FORWARD_SHARE = 0.6
 # Hinge fit: frames fitted beyond the searched span, and the search step.
 _HINGE_MARGIN_FRAMES = 1
 _HINGE_STEP_FRAMES = 0.05
@@ -244,21 +248,41 @@ def detect_leg_contacts(
         if found is None:
             continue
         inside = found[0] > 0 and found[1] < hi - lo
-        contacts.append(
-            _timed_contact(
-                inside=inside,
-                start=found[0] + lo,
-                end=found[1] + lo,
-                level=found[2],
-                height=height,
-                raw_height=raw_height,
-                measured=measured,
-                times_s=times_s,
-                fps=fps,
-                leg=leg,
-            )
+        contact = _timed_contact(
+            inside=inside,
+            start=found[0] + lo,
+            end=found[1] + lo,
+            level=found[2],
+            height=height,
+            raw_height=raw_height,
+            measured=measured,
+            times_s=times_s,
+            fps=fps,
+            leg=leg,
         )
+        if contact.usable and not _lands_forward(forward, contact.ic_frame, int(f), int(later[0])):
+            contact = dataclasses.replace(
+                contact,
+                usable=False,
+                reason="initial contact unclear: the foot is already back under the body",
+            )
+        contacts.append(contact)
     return contacts
+
+
+def _lands_forward(forward: np.ndarray, ic_frame: int, front: int, back: int) -> bool:
+    """Whether the foot is still in the front part of its swing at initial contact.
+
+    A runner lands shortly after the foot's most forward reach. A contact
+    whose landing frame finds the foot in the back half of its fore-aft
+    excursion was found late (a noisy or hidden foot), and its angles at
+    contact would describe mid-stance instead.
+    """
+    top, bottom = forward[front], forward[back]
+    value = forward[min(max(ic_frame, 0), forward.size - 1)]
+    if not (np.isfinite(top) and np.isfinite(bottom) and np.isfinite(value)) or top <= bottom:
+        return True
+    return bool(value >= bottom + _LANDING_FORWARD_SHARE * (top - bottom))
 
 
 def _timed_contact(
@@ -383,7 +407,7 @@ def detect_contacts(
             raw_height=foot_height(runner_raw_xy, side=side),
             forward=runner_xy[:, idx.ankle, 0] - hip_x,
             stride_frames=stride_frames,
-            measured=seen,
+            measured=np.asarray(seen, dtype=bool),
             times_s=times_s,
             fps=fps,
             leg=leg,  # type: ignore[arg-type]

@@ -146,9 +146,7 @@ def extract_pose(
             lines = meta.get("line_roll")
             line_roll = None
             if lines:
-                line_roll = LineRoll(
-                    **{k: (float("nan") if v is None else v) for k, v in lines.items()}
-                )
+                line_roll = _line_roll_from_json(lines)
             return PoseResult(
                 info,
                 track,
@@ -169,6 +167,21 @@ def extract_pose(
     preview = int(np.argmax(counts + 1e-3 * track.detected))
     return PoseResult(
         info, track, _people_summary(people), runner, preview, False, sampler.line_roll(track)
+    )
+
+
+def _line_roll_from_json(data: dict[str, Any]) -> LineRoll:
+    """Rebuild the cached scene-line roll (null numbers were NaN)."""
+
+    def num(key: str) -> float:
+        value = data.get(key)
+        return float("nan") if value is None else float(value)
+
+    return LineRoll(
+        roll_deg=num("roll_deg"),
+        spread_deg=num("spread_deg"),
+        n_segments=int(data.get("n_segments") or 0),
+        total_length=num("total_length"),
     )
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class Detections:
     settings: PoseConfig
 
 
-def _landmarker_options(model_path: Path, settings: PoseConfig):  # type: ignore[no-untyped-def]
+def _landmarker_options(model_path: Path, settings: PoseConfig) -> Any:
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarkerOptions, RunningMode
 

@@ -18,11 +18,14 @@ def write_clip(
     fps: int = 30,
     rotation_deg: float | None = None,
     faststart: bool = False,
+    crf: int | None = None,
 ) -> Path:
     """Write RGB frames (N, H, W, 3) as H.264 mp4; optional display rotation."""
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream("libx264", rate=fps)
+        if crf is not None:
+            stream.options = {"crf": str(crf)}
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
         if rotation_deg is not None:

@@ -16,7 +16,7 @@ import pytest
 
 from formcheck.analysis import analyze_clip
 from formcheck.config import Config
-from formcheck.findings import late_run_slouch
+from formcheck.findings import Status, late_run_slouch
 from formcheck.summary import summarize
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
@@ -96,9 +96,9 @@ def test_strike_class_right_on_clear_cases(runner: str) -> None:
 DRIFT_RUNS = 20
 
 
-def _drift_flags(rate_deg_per_min: float) -> list[str]:
+def _drift_flags(rate_deg_per_min: float) -> list[Status]:
     config = Config()
-    statuses = []
+    statuses: list[Status] = []
     for seed in range(DRIFT_RUNS):
         params = RunnerParams(trunk_lean_drift_deg_per_min=rate_deg_per_min)
         track, _truth = synthetic_track(

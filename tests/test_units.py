@@ -7,7 +7,7 @@ import pytest
 
 from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step_frequency_hz
 from formcheck.config import GaitConfig
-from formcheck.gait import Contact, detect_leg_contacts
+from formcheck.gait import Contact, LegName, detect_leg_contacts
 from formcheck.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -154,8 +154,13 @@ def test_leg_swap_glitches_are_undone() -> None:
 
 
 def test_scene_round_trip_and_roll_removal() -> None:
-    scene = Scene(facing="left", roll_deg=5.0, ground_point_px=(320.0, 400.0),
-                  leg_length_px=200.0, roll_reliable=True)
+    scene = Scene(
+        facing="left",
+        roll_deg=5.0,
+        ground_point_px=(320.0, 400.0),
+        leg_length_px=200.0,
+        roll_reliable=True,
+    )
     # A point 100 px along the rolled ground line (rising to the right on screen)
     # lies on the runner frame's ground, 100 px behind the origin (facing left).
     theta = np.radians(5.0)
@@ -202,8 +207,15 @@ def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
     ic_s = [0.5083 + k * stride_s for k in range(7)]
     t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
     contacts = detect_leg_contacts(
-        height=height, raw_height=height, forward=forward, measured=np.ones(t.size, bool),
-        times_s=t, fps=fps, stride_frames=stride_s * fps, leg="near", leg_length_px=300.0,
+        height=height,
+        raw_height=height,
+        forward=forward,
+        measured=np.ones(t.size, bool),
+        times_s=t,
+        fps=fps,
+        stride_frames=stride_s * fps,
+        leg="near",
+        leg_length_px=300.0,
         config=GaitConfig(),
     )
     timed = [c for c in contacts if c.timed]
@@ -214,16 +226,27 @@ def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
         assert abs(c.to_s - (true_ic + contact_s)) * fps < 0.6
 
 
-def _contact(leg: str, ic: float, to: float) -> Contact:
-    return Contact(leg=leg, ic_s=ic, to_s=to, ic_frame=int(ic * 60), to_frame=int(to * 60),  # type: ignore[arg-type]
-                   usable=True, reason="")
+def _contact(leg: LegName, ic: float, to: float) -> Contact:
+    return Contact(
+        leg=leg,
+        ic_s=ic,
+        to_s=to,
+        ic_frame=int(ic * 60),
+        to_frame=int(to * 60),
+        usable=True,
+        reason="",
+    )
 
 
 def test_cadence_duty_factor_with_a_missed_contact() -> None:
     stride = 60 / 85  # 170 steps/min
-    near = [_contact("near", 0.1 + k * stride, 0.1 + k * stride + 0.24) for k in range(10) if k != 4]
-    far = [_contact("far", 0.1 + (k + 0.5) * stride, 0.1 + (k + 0.5) * stride + 0.24)
-           for k in range(10)]
+    near = [
+        _contact("near", 0.1 + k * stride, 0.1 + k * stride + 0.24) for k in range(10) if k != 4
+    ]
+    far = [
+        _contact("far", 0.1 + (k + 0.5) * stride, 0.1 + (k + 0.5) * stride + 0.24)
+        for k in range(10)
+    ]
     assert cadence_spm(near + far) == pytest.approx(170.0, abs=1e-6)
     assert duty_factor(near + far) == pytest.approx(0.24 / stride, abs=1e-6)
 
@@ -245,6 +268,7 @@ def test_drift_windows_change_interval_and_trend() -> None:
     expected = values[-10:].mean() - values[:10].mean()
     assert drift.change == pytest.approx(expected)
     assert drift.ci95[0] <= expected <= drift.ci95[1]
-    short = posture_drift(values[:12], t[:12], share=0.2, min_strides=7, window_min=0.0,
-                          n_boot=200, seed=0)
+    short = posture_drift(
+        values[:12], t[:12], share=0.2, min_strides=7, window_min=0.0, n_boot=200, seed=0
+    )
     assert short is None  # 12 strides cannot hold two windows of 7

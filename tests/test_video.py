@@ -96,7 +96,7 @@ def test_zero_frames(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         stream = container.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         container.start_encoding()  # header only, no frame
-    with pytest.raises(VideoError, match="found 0|found none"):
+    with pytest.raises(VideoError, match=r"found 0|found none"):
         probe_video(path)
     _expect_cli_error(path, str(path.name), capsys)
 
@@ -117,7 +117,7 @@ def test_truncated_file_with_index_first(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) // 2])
     info = probe_video(cut)
     assert info.n_frames == 60
-    with pytest.raises(VideoError, match="truncated|corrupt"):
+    with pytest.raises(VideoError, match=r"truncated|corrupt"):
         for _ in iter_frames(info):
             pass
 

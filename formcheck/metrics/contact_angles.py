@@ -10,14 +10,16 @@ corner at the sub-frame contact time, fitted over 50 ms either side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from formcheck.gait import Contact
-from formcheck.landmarks import leg_indices
+from formcheck.landmarks import LegIndices, leg_indices
 from formcheck.metrics.angles import (
+    at_time,
     foot_strike_angle_deg,
     hip_mid,
     knee_flexion_deg,
@@ -28,8 +30,13 @@ StrikeClass = Literal["rearfoot", "midfoot", "forefoot"]
 
 # Half-width of the span fitted around contact for angles at contact, seconds.
 _EVENT_WINDOW_S = 0.05
-# ... but never fewer frames than this on each side (low frame rates).
-_MIN_EVENT_FRAMES = 2.5
+# Below this frame rate the corner fit has too few frames: the low-passed
+# landmarks are read at the contact time instead.
+_MIN_FPS_FOR_CORNER_FIT = 50.0
+# How far before the detected contact to look for the heel's forward reach.
+_REACH_SEARCH_S = 0.2
+# Latest landing after that reach, seconds.
+_MAX_REACH_TO_LANDING_S = 0.06
 
 
 @dataclass(frozen=True)
@@ -87,15 +94,21 @@ def contact_angles(
 
     # At least two frames either side, whatever the frame rate.
     frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
-    span_s = max(_EVENT_WINDOW_S, _MIN_EVENT_FRAMES * frame_s)
+    t_eval = _landing_time(contact, runner_xy, times_s, leg, frame_s)
+    if frame_s > 0 and 1.0 / frame_s >= _MIN_FPS_FOR_CORNER_FIT:
 
-    def at_contact(series: np.ndarray) -> float:
-        return value_at_event(series, times_s, contact.ic_s, window_s=span_s)
+        def at_contact(series_of: Callable[[np.ndarray], np.ndarray]) -> float:
+            return value_at_event(series_of(raw), times_s, t_eval, window_s=_EVENT_WINDOW_S)
 
-    fsa = at_contact(foot_strike_angle_deg(raw, leg))
-    shank = at_contact(shank_angle_deg(raw, leg))
-    knee_ic = at_contact(knee_flexion_deg(raw, leg))
-    ahead = at_contact(raw[:, leg.heel, 0] - hip_mid(raw)[:, 0])
+    else:
+
+        def at_contact(series_of: Callable[[np.ndarray], np.ndarray]) -> float:
+            return at_time(series_of(runner_xy), times_s, t_eval)
+
+    fsa = at_contact(lambda xy: foot_strike_angle_deg(xy, leg))
+    shank = at_contact(lambda xy: shank_angle_deg(xy, leg))
+    knee_ic = at_contact(lambda xy: knee_flexion_deg(xy, leg))
+    ahead = at_contact(lambda xy: xy[:, leg.heel, 0] - hip_mid(xy)[:, 0])
     stance = knee_flexion_deg(runner_xy, leg)[contact.ic_frame : contact.to_frame + 1]
     peak = float(np.nanmax(stance)) if np.isfinite(stance).any() else float("nan")
     return ContactAngles(
@@ -108,6 +121,28 @@ def contact_angles(
         foot_ahead_leg_lengths=ahead / leg_length_px,
         peak_stance_knee_flexion_deg=peak,
     )
+
+
+def _landing_time(
+    contact: Contact, runner_xy: np.ndarray, times_s: np.ndarray, leg: LegIndices, frame_s: float
+) -> float:
+    """Contact time for the angles: the detected contact, but no later than
+    60 ms after the heel's most forward reach just before it.
+
+    The foot lands 30-50 ms after its most forward reach (late-swing
+    retraction; 47 ms in the synthetic runner). On coarse or noisy footage
+    the vertical foot signal can find the landing a few frames late, when
+    the shank has already swung back 10-20 degrees; the reach, a smooth
+    peak, bounds it.
+    """
+    ahead = runner_xy[:, leg.heel, 0] - hip_mid(runner_xy)[:, 0]
+    lo = int(np.searchsorted(times_s, contact.ic_s - _REACH_SEARCH_S, side="left"))
+    hi = min(contact.ic_frame + 1, ahead.size)
+    segment = ahead[lo:hi]
+    if segment.size == 0 or not np.isfinite(segment).any():
+        return contact.ic_s
+    reach_s = float(times_s[lo + int(np.nanargmax(segment))])
+    return min(contact.ic_s, reach_s + max(frame_s, _MAX_REACH_TO_LANDING_S))
 
 
 def value_at_event(
