@@ -126,3 +126,10 @@ def test_findings_survive_mirroring_roll_fps_and_resolution(name: str, variant: 
         assert other.strike_class == base.strike_class
     if variant == "mirrored":
         assert clip.scene.facing != analysed(name)[0].scene.facing
+
+
+@pytest.mark.parametrize("name", ["treadmill_home_left.mp4", "treadmill_fast_left.mp4"])
+def test_runner_is_detected_on_95_percent_of_frames(name: str) -> None:
+    footage(name)
+    clip, _, _ = analysed(name)
+    assert clip.track.detection_rate >= 0.95

@@ -1,0 +1,119 @@
+"""The analysis as a whole: report.json contract, several clips of one run, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formcheck.cli import main
+from formcheck.synthetic.kinematics import RunnerParams
+from formcheck.synthetic.landmarks import synthetic_track
+from formcheck.synthetic.noise import NoiseParams
+from tests.conftest import marker_frames, write_clip
+from tests.test_report_fixtures import analyse_tracks
+
+REQUIRED = {
+    "schema_version",
+    "formcheck_version",
+    "config",
+    "video",
+    "facing",
+    "summary",
+    "findings",
+    "contacts",
+    "strides",
+    "warnings",
+}
+SUMMARY = {
+    "cadence_spm",
+    "contact_time_ms",
+    "duty_factor",
+    "trunk_lean_deg",
+    "foot_strike",
+    "overstride",
+    "posture_drift",
+    "vertical_oscillation_leg_lengths",
+}
+
+
+def _no_nan(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_no_nan(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_no_nan(v) for v in value)
+    return True
+
+
+def test_report_json_contract() -> None:
+    track, truth = synthetic_track(params=RunnerParams(), duration_s=8, fps=60, seed=3)
+    report, _ = analyse_tracks([track], offsets=[0.0], path="x.mp4")
+    assert REQUIRED <= set(report)
+    assert SUMMARY <= set(report["summary"])
+    assert {"path", "fps", "frames", "width", "height", "duration_s", "capture_fps"} <= set(
+        report["video"]
+    )
+    assert report["facing"] == truth.facing
+    assert [f["id"] for f in report["findings"]] == [
+        "forward_lean",
+        "heel_strike",
+        "overstride",
+        "late_run_slouch",
+    ]
+    for f in report["findings"]:
+        assert f["status"] in ("ok", "caution", "flag", "unknown")
+        assert f["reason"]
+    contact = report["contacts"][0]
+    assert {"leg", "ic_frame", "ic_s", "to_frame", "to_s", "usable"} <= set(contact)
+    json.dumps(report, allow_nan=False)  # null, never NaN
+    assert _no_nan(report)
+
+
+def test_early_and_late_clips_of_one_run_give_the_drift() -> None:
+    # One runner whose lean drifts 0.1 deg/min; clips at 5:00 and 45:00 differ by 4 deg.
+    params = RunnerParams(trunk_lean_drift_deg_per_min=0.1)
+    early, _ = synthetic_track(
+        params=params, duration_s=8, fps=60, seed=1, start_s=300.0, noise=NoiseParams()
+    )
+    late, _ = synthetic_track(
+        params=params, duration_s=8, fps=60, seed=2, start_s=2700.0, noise=NoiseParams()
+    )
+    report, _ = analyse_tracks([early, late], offsets=[300.0, 2700.0], path="run.mp4")
+    drift = report["summary"]["posture_drift"]
+    assert drift["trunk_lean_change_deg"] == pytest.approx(4.0, abs=0.75)
+    assert drift["ci95"][0] > 0
+    assert drift["trend_deg_per_min"] == pytest.approx(0.1, abs=0.03)
+    slouch = next(f for f in report["findings"] if f["id"] == "late_run_slouch")
+    assert slouch["status"] == "flag"
+
+
+def test_bad_input_leaves_no_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    out = tmp_path / "out"
+    assert main(["analyze", str(bad), "-o", str(out), "--quiet"]) != 0
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.mp4"]  # no staging left behind
+    assert "notes.mp4" in capsys.readouterr().err
+
+
+def test_too_short_clip_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = write_clip(tmp_path / "short.mp4", marker_frames(10), fps=30)
+    assert main(["analyze", str(clip), "-o", str(tmp_path / "o"), "--quiet"]) != 0
+    assert "two strides" in capsys.readouterr().err
+
+
+def test_several_clips_need_their_elapsed_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = write_clip(tmp_path / "a.mp4", marker_frames(10), fps=30)
+    code = main(["analyze", str(clip), str(clip), "-o", str(tmp_path / "o")])
+    assert code != 0
+    assert "--elapsed" in capsys.readouterr().err
