@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,7 +225,10 @@ def _strides(
 
 
 def _refine_roll(
-    scene: Scene, clean: CleanTrack, contacts: list[Contact], line_roll: LineRoll | None
+    scene: Scene,
+    clean: CleanTrack,
+    line_roll: LineRoll | None,
+    contacts_in: Callable[[Scene], list[Contact]],
 ) -> tuple[Scene, str]:
     """Best camera roll: scene lines, else the toes in stance, else the first guess.
 
@@ -237,7 +241,8 @@ def _refine_roll(
         return dataclasses.replace(scene, roll_deg=line_roll.roll_deg, roll_reliable=True), (
             f"scene lines ({line_roll.n_segments} segments)"
         )
-    roll, n_points = stance_ground_roll(clean.xy_px, _stances(contacts, clean.near_side))
+    stances = _stances(contacts_in(scene), clean.near_side)
+    roll, n_points = stance_ground_roll(clean.xy_px, stances)
     if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS:
         return dataclasses.replace(scene, roll_deg=roll, roll_reliable=True), (
             f"toes in stance ({n_points} points)"
@@ -449,28 +454,26 @@ def analyze_clip(
     clean = clean_track(track, config=config.clean)
     scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
-    contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
-    scene, roll_source = _refine_roll(scene, clean, contacts, line_roll)
+    scene, roll_source = _refine_roll(
+        scene,
+        clean,
+        line_roll,
+        lambda sc: _contacts_in(sc, clean, times, fps, stride_frames, config),
+    )
     contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
     runner_xy = scene.to_runner(clean.xy_px)
     runner_raw = scene.to_runner(clean.raw_xy_px)
     lean = trunk_lean_deg(runner_xy)
     sides = {"near": clean.near_side, "far": other_side(clean.near_side)}
     angles = _contact_angles(
-        contacts,
-        clip_side=sides,
-        runner_xy=runner_xy,
-        runner_raw_xy=runner_raw,
-        times_s=times,
-        leg_length_px=scene.leg_length_px,
-        config=config,
-    )
+        contacts, clip_side=sides, runner_xy=runner_xy, runner_raw_xy=runner_raw,
+        times_s=times, leg_length_px=scene.leg_length_px, config=config,
+    )  # fmt: skip
     stride_s_prior = 2.0 * scale / clean.step_hz if clean.step_hz > 0 else float("nan")
     cadence, cadence_note = _choose_cadence(
         contacts, rhythm_spm=60.0 * clean.step_hz / scale, stride_s_prior=stride_s_prior
     )
-    if cadence_note:
-        warnings.append(cadence_note)
+    warnings += [cadence_note] if cadence_note else []
     duty = duty_factor(contacts, leg="near")
     reason = _running_check(
         clean_xy=clean.xy_px,
@@ -482,17 +485,10 @@ def analyze_clip(
         options=options,
         config=config,
     )
-    strides = (
-        _strides(
-            contacts,
-            runner_xy=runner_xy,
-            times_s=times,
-            leg_length_px=scene.leg_length_px,
-            lean=lean,
-        )
-        if not reason
-        else []
-    )
+    strides = [] if reason else _strides(
+        contacts, runner_xy=runner_xy, times_s=times, leg_length_px=scene.leg_length_px,
+        lean=lean,
+    )  # fmt: skip
     warnings += _degradation_warnings(track, clean, scene, contacts, fps, agreement)
     return ClipAnalysis(
         track=track,

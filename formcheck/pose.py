@@ -149,14 +149,9 @@ def detect_poses(
             else:
                 result = landmarker.detect(image)
             for slot, person in enumerate(result.pose_landmarks[:slots]):
-                arr = np.array(
-                    [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in person]
-                )
-                xy[frame.index, slot, :, 0] = arr[:, 0] * info.width
-                xy[frame.index, slot, :, 1] = arr[:, 1] * info.height
-                z[frame.index, slot] = arr[:, 2]
-                vis[frame.index, slot] = arr[:, 3]
-                pres[frame.index, slot] = arr[:, 4]
+                arr = _landmark_array(person)
+                xy[frame.index, slot] = arr[:, :2] * (info.width, info.height)
+                z[frame.index, slot], vis[frame.index, slot], pres[frame.index, slot] = arr[:, 2:].T
             times.append(frame.timestamp_s)
             progress.advance()
     progress.finish()
@@ -171,6 +166,11 @@ def detect_poses(
         model_id=model_id_of(model_path),
         settings=settings,
     )
+
+
+def _landmark_array(person: Any) -> np.ndarray:
+    """One MediaPipe pose as (33, 5): normalised x, y, z, visibility, presence."""
+    return np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in person])
 
 
 def _grow(array: np.ndarray, *, fill: float) -> np.ndarray:
