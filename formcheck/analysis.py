@@ -41,6 +41,9 @@ _MIN_LEG_CYCLING = 0.25
 _MIN_STANCE_POINTS = 20
 # Scene lines set the roll only when they agree to within this (degrees).
 _MAX_LINE_SPREAD_DEG = 2.5
+# A roll read from the feet alone is trusted only this far from level: the
+# slide of MediaPipe's foot points along the shoe tilts it by up to ~5 deg.
+_MAX_FOOT_ROLL_DEG = 3.0
 # Cadence: timed contacts needed, and the agreement with the step rhythm
 # (relative) for the contact-based value to be used.
 _MIN_CADENCE_CONTACTS = 8
@@ -243,11 +246,13 @@ def _refine_roll(
         )
     stances = _stances(contacts_in(scene), clean.near_side)
     roll, n_points = stance_ground_roll(clean.xy_px, stances)
-    if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS:
+    if np.isfinite(roll) and n_points >= _MIN_STANCE_POINTS and abs(roll) <= _MAX_FOOT_ROLL_DEG:
         return dataclasses.replace(scene, roll_deg=roll, roll_reliable=True), (
             f"toes in stance ({n_points} points)"
         )
-    return scene, "lowest foot points" if scene.roll_reliable else "assumed level"
+    # Feet alone cannot tell a real tilt of more than a few degrees from the
+    # slide of MediaPipe's foot points: assume a level camera and say so.
+    return dataclasses.replace(scene, roll_deg=0.0, roll_reliable=False), "assumed level"
 
 
 def _contacts_in(
@@ -405,15 +410,14 @@ def _running_check(
             f"implausible cadence {cadence:.1f} steps/min (running lies within "
             f"{gait.min_cadence_spm:.0f}-{gait.max_cadence_spm:.0f}){hint}"
         )
-    if np.isfinite(duty) and duty > gait.max_running_duty_factor:
-        return (
-            f"the gait is walking, not running: duty factor {duty:.2f} "
-            f"(no flight phase; running stays below {gait.max_running_duty_factor})"
-        )
+    # Walking needs two signs: the hips not lowest in mid-stance (running
+    # puts them there on nearly every step), and a long contact or a low
+    # cadence. The duty factor alone is too noisy on 30 fps footage.
+    long_contact = np.isfinite(duty) and duty > gait.max_running_duty_factor
     if (
         np.isfinite(hip_low_share)
         and hip_low_share < _RUNNING_HIP_LOW_SHARE
-        and ((np.isfinite(duty) and duty > _WALKING_DUTY_HINT) or cadence < _WALKING_CADENCE_HINT)
+        and (long_contact or duty > _WALKING_DUTY_HINT or cadence < _WALKING_CADENCE_HINT)
     ):
         return (
             f"the gait looks like walking, not running: the hips are lowest in mid-stance on "
@@ -533,9 +537,12 @@ def _degradation_warnings(
             "(one frame); 60 fps or more is recommended"
         )
     if not scene.roll_reliable:
-        out.append("too little ground contact seen to estimate camera roll; assumed level")
+        out.append(
+            "camera roll could not be measured (no clear level or plumb lines in the scene): "
+            "the camera is assumed level; a tilted camera tilts every angle by as much"
+        )
     elif abs(scene.roll_deg) > 2:
-        out.append(f"camera roll of {scene.roll_deg:.1f}° corrected from the ground line")
+        out.append(f"camera roll of {scene.roll_deg:.1f}° measured and removed")
     if facing_agreement < 0.8:
         out.append(f"facing direction uncertain ({100 * facing_agreement:.0f} % of cues agree)")
     far = [c for c in contacts if c.leg == "far"]
