@@ -64,7 +64,12 @@ def analysed(
     """Pose, analysis, summary and findings of a clip (cached for the session)."""
     config = Config()
     pose = extract_pose(variant_path(name, variant), config=config)
-    clip = analyze_clip(pose.track, config=config, options=AnalysisOptions(capture_fps=capture_fps))
+    clip = analyze_clip(
+        pose.track,
+        config=config,
+        options=AnalysisOptions(capture_fps=capture_fps),
+        line_roll=pose.line_roll,
+    )
     summary = summarize([clip], config=config)
     return (
         clip,
