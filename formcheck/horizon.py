@@ -24,9 +24,10 @@ _NEAR_AXIS_DEG = 15.0
 # Shortest segment used, as a share of the image's shorter side.
 _MIN_LENGTH_SHARE = 0.12
 # Evidence needed: total segment length, in image shorter-side units.
-_MIN_TOTAL_LENGTH = 1.5
-# Images are analysed at most this wide (speed; lines survive downscaling).
-_MAX_WIDTH_PX = 960
+_MIN_TOTAL_LENGTH = 1.0
+# Images are analysed at this width (up- or downscaled), so the same scene
+# gives the same edges whatever the video's resolution.
+_WORK_WIDTH_PX = 640
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def detect_segments(
         ``x1, y1, x2, y2`` in the input image's pixels.
     """
     h, w = rgb.shape[:2]
-    scale = min(1.0, _MAX_WIDTH_PX / w)
-    small = cv2.resize(rgb, (int(w * scale), int(h * scale))) if scale < 1 else rgb
+    scale = _WORK_WIDTH_PX / w
+    small = cv2.resize(rgb, (_WORK_WIDTH_PX, max(int(round(h * scale)), 1)))
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(gray, 50, 150)
     if exclude_box is not None:
