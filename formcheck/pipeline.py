@@ -370,10 +370,8 @@ def _write_visual_outputs(
     progress: ProgressReporter | None,
 ) -> None:
     """The HTML report, keyframes and annotated video (formcheck.report.visual)."""
-    try:
-        from formcheck.report import visual
-    except ImportError:
-        return
+    from formcheck.report import visual
+
     visual.write_visual_outputs(
         report=report,
         clips=clips,
