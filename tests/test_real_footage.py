@@ -12,9 +12,11 @@ folder is absent.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from formcheck.errors import NoPersonError
+from formcheck.summary import RunSummary
 from tests.conftest import footage
 from tests.footage_support import analysed, finding
 
@@ -103,10 +105,27 @@ def test_sprint_broadcast_is_refused_or_warned() -> None:
 
 
 INVARIANT_CLIPS = ["treadmill_home_left.mp4", "treadmill_fast_left.mp4", "overstride_a2.mp4"]
-# The strike class is compared where it is clear: a strike angle at least
-# this far from both class cut-offs (8.0 and -1.6 deg). Closer to a cut-off,
-# the 2D angle's own noise (test-retest 2.5 deg) decides the class.
+# The strike class is compared where it is clear: the median strike angle at
+# least 3 deg and two standard errors (from the contacts' own spread) from
+# both class cut-offs (8.0 and -1.6 deg). Closer than that, the noise of the
+# 2D angle decides the class: on treadmill_fast_left (5.1 m/s at 30 fps, the
+# foot travels 17 cm between frames) single contacts spread by +-20 deg.
 CLEAR_CLASS_MARGIN_DEG = 3.0
+
+
+def _class_is_clear(summary: RunSummary) -> bool:
+    angles = np.array(
+        [r.foot_strike_angle_deg for r in summary.contacts if r.leg == summary.strike_leg]
+    )
+    angles = angles[np.isfinite(angles)]
+    if angles.size < 3:
+        return False
+    standard_error = 1.2533 * np.std(angles, ddof=1) / np.sqrt(angles.size)  # of the median
+    margin = max(CLEAR_CLASS_MARGIN_DEG, 2.0 * standard_error)
+    median = float(np.median(angles))
+    return min(abs(median - 8.0), abs(median + 1.6)) >= margin
+
+
 VARIANTS = ["mirrored", "rolled", "half_fps", "half_resolution"]
 LEAN_TOL_DEG = 2.0
 VARIANT_CADENCE_TOL_SPM = 2.0
@@ -133,8 +152,7 @@ def test_findings_survive_mirroring_roll_fps_and_resolution(
     assert clip.running, clip.not_running_reason
     assert abs(other.trunk_lean_deg - base.trunk_lean_deg) <= LEAN_TOL_DEG
     assert abs(other.cadence_spm - base.cadence_spm) <= VARIANT_CADENCE_TOL_SPM
-    angle = base.strike_angle_deg
-    if min(abs(angle - 8.0), abs(angle + 1.6)) >= CLEAR_CLASS_MARGIN_DEG:
+    if _class_is_clear(base):
         assert other.strike_class == base.strike_class
     if variant == "mirrored":
         assert clip.scene.facing != analysed(name)[0].scene.facing
