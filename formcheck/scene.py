@@ -10,6 +10,7 @@ perspective, so the belt edge itself is not used (DESIGN.md).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -155,7 +156,11 @@ def fit_ground_line(xy_px: np.ndarray) -> tuple[float, tuple[float, float], bool
     keep = np.ones(pts.shape[0], dtype=bool)
     slope = intercept = 0.0
     for _ in range(3):
-        slope, intercept, _, _ = theilslopes(pts[keep, 1], pts[keep, 0])
+        if np.ptp(pts[keep, 0]) <= 0:  # a standing person: no spread along the ground
+            return 0.0, (float(pts[0, 0]), float(np.median(pts[:, 1]))), False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's interval; unused
+            slope, intercept, _, _ = theilslopes(pts[keep, 1], pts[keep, 0])
         resid = pts[:, 1] - (slope * pts[:, 0] + intercept)  # > 0: lower on screen
         keep = resid >= np.median(resid)
     centre_x = float(np.median(pts[keep, 0]))
