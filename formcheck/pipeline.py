@@ -57,6 +57,8 @@ class PoseResult:
     preview_frame: int
     from_cache: bool
     line_roll: LineRoll | None = None
+    preview_image: np.ndarray | None = None
+    preview_scale: float = 1.0
 
 
 # Frames sampled across a video for the scene-line roll estimate.
@@ -164,9 +166,21 @@ def extract_pose(
     runner = choose_runner(people, source=str(info.path))
     track = person_track(det, people[runner], source=str(info.path))
     counts = (det.visibility.max(axis=2) > 0).sum(axis=1)
-    preview = int(np.argmax(counts + 1e-3 * track.detected))
+    # The preview is one of the frames kept during the pose pass (the one
+    # showing most people), so writing it needs no second decode.
+    sampled = sorted(sampler.frames)
+    preview = max(sampled, key=lambda i: counts[i] + 1e-3 * track.detected[i]) if sampled else 0
+    image, scale = sampler.frames.get(preview, (None, 1.0))
     return PoseResult(
-        info, track, _people_summary(people), runner, preview, False, sampler.line_roll(track)
+        info,
+        track,
+        _people_summary(people),
+        runner,
+        preview,
+        False,
+        sampler.line_roll(track),
+        image,
+        scale,
     )
 
 
@@ -230,11 +244,14 @@ def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
 
 def render_people_preview(result: PoseResult) -> np.ndarray | None:
     """The preview frame with the analysed runner boxed and labelled."""
-    image = read_frame(result.info, result.preview_frame)
+    scale = result.preview_scale
+    image = result.preview_image
+    if image is None:  # from the cache: decode the one frame
+        image, scale = read_frame(result.info, result.preview_frame), 1.0
     if image is None:
         return None
     image = image.copy()
-    xy = result.track.xy_px[result.preview_frame]
+    xy = result.track.xy_px[result.preview_frame] * scale
     draw_skeleton(image, xy, colour=None, thickness=max(2, image.shape[1] // 400))
     box = bounding_box(xy)
     if box is not None:
