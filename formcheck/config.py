@@ -9,12 +9,11 @@ override fields last, through :func:`with_overrides`.
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
-
-import tomllib
 
 from formcheck.errors import ConfigError
 
