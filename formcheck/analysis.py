@@ -132,7 +132,6 @@ class ClipAnalysis:
     strides: list[Stride]
     lean_deg: np.ndarray
     cadence_spm: float
-    cadence_video_spm: float
     duty_factor: float
     running: bool
     not_running_reason: str
@@ -504,7 +503,6 @@ def analyze_clip(
         strides=strides,
         lean_deg=lean,
         cadence_spm=cadence,
-        cadence_video_spm=cadence * scale if np.isfinite(cadence) else cadence,
         duty_factor=duty,
         running=not reason,
         not_running_reason=reason,

@@ -180,9 +180,7 @@ def leg_length_px(xy_px: np.ndarray, *, near_side: str) -> float:
     return float(np.percentile(d, 95)) if d.size else float("nan")
 
 
-def estimate_scene(
-    xy_px: np.ndarray, *, near_side: str, roll_override_deg: float | None = None
-) -> tuple[Scene, float]:
+def estimate_scene(xy_px: np.ndarray, *, near_side: str) -> tuple[Scene, float]:
     """Facing, roll, ground and scale from cleaned landmarks.
 
     Returns
@@ -193,8 +191,6 @@ def estimate_scene(
     """
     facing, agreement = detect_facing(xy_px)
     roll, point, reliable = fit_ground_line(xy_px)
-    if roll_override_deg is not None:
-        roll, reliable = roll_override_deg, True
     if not reliable:
         roll = 0.0
     return (

@@ -74,13 +74,6 @@ def cadence_spm(contacts: list[Contact], *, stride_s_prior: float = float("nan")
     return float(np.average(rates, weights=weights))
 
 
-def step_times_s(contacts: list[Contact]) -> np.ndarray:
-    """Intervals between successive initial contacts of alternating legs, seconds."""
-    ic = sorted(contacts, key=lambda c: c.ic_s)
-    out = [b.ic_s - a.ic_s for a, b in zip(ic[:-1], ic[1:], strict=True) if a.leg != b.leg]
-    return np.asarray(out, dtype=float)
-
-
 def duty_factor(contacts: list[Contact], *, leg: str = "near") -> float:
     """Median contact time over median stride time for one leg (NaN if unknown)."""
     own = sorted((c for c in contacts if c.leg == leg and c.usable), key=lambda c: c.ic_s)
