@@ -6,7 +6,10 @@ while the drawn foot lies flat), so a ground line fitted to them tilts by
 several degrees. A treadmill scene is full of straight lines that are level
 or plumb in the world: the belt and deck, the console, walls, cabinets,
 windows. Their median direction gives the camera roll directly. The runner
-is masked out, so limbs do not count.
+is masked out, so limbs do not count: a band along each skeleton segment,
+12 % of the body height wide, not the runner's bounding box (a striding
+runner filmed in portrait spans the frame's width, and the box would hide
+the belt and the window sills, leaving only the ceiling's perspective).
 
 Convention: ``roll_deg`` is positive when the scene appears rotated
 counter-clockwise on screen (a level line rises to the right).
@@ -19,15 +22,33 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from formcheck.landmarks import (
+    CONNECTIONS,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+)
+
 # Segments within this many degrees of level or plumb count as evidence.
 _NEAR_AXIS_DEG = 15.0
 # Shortest segment used, as a share of the image's shorter side.
 _MIN_LENGTH_SHARE = 0.12
 # Evidence needed: total segment length, in image shorter-side units.
 _MIN_TOTAL_LENGTH = 1.0
-# Images are analysed at this width (up- or downscaled), so the same scene
-# gives the same edges whatever the video's resolution.
-_WORK_WIDTH_PX = 640
+# Images are downscaled (area averaging) to this shorter side, so the same
+# scene gives the same edges whatever the video's resolution; smaller images
+# are used as they are (upscaling blurs edges below Canny's thresholds: a
+# half-resolution copy of a 720x1280 clip lost three quarters of its lines).
+_WORK_SHORT_SIDE_PX = 360
+# Width of the masked band along the runner's limbs, share of body height.
+_MASK_WIDTH_SHARE = 0.12
+# Radius of the masked head disc, share of body height.
+_HEAD_RADIUS_SHARE = 0.1
+# Hough accumulator votes a segment needs (capped below the shortest length
+# for small images).
+_HOUGH_VOTES = 40
 
 
 @dataclass(frozen=True)
@@ -94,10 +115,50 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
-def detect_segments(
-    rgb: np.ndarray, *, exclude_box: tuple[int, int, int, int] | None
-) -> np.ndarray:
-    """Straight edge segments of one image, with a box (the runner) masked out.
+def runner_mask(shape: tuple[int, ...], xy_px: np.ndarray) -> np.ndarray | None:
+    """Pixels covered by the runner, from one frame's landmarks.
+
+    Parameters
+    ----------
+    shape : tuple
+        Image shape (H, W, ...).
+    xy_px : ndarray, shape (33, 2)
+        Landmarks in the image's pixels; NaN where not detected.
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W), or None
+        None when fewer than 5 landmarks were detected.
+    """
+    good = np.isfinite(xy_px).all(axis=1)
+    if good.sum() < 5:
+        return None
+    height = float(np.ptp(xy_px[good, 1]))
+    width = max(int(round(_MASK_WIDTH_SHARE * height)), 3)
+    mask = np.zeros(shape[:2], np.uint8)
+    pts = np.round(np.where(good[:, None], xy_px, 0.0)).astype(np.int32)
+    for a, b in CONNECTIONS:
+        if good[a] and good[b]:
+            cv2.line(
+                mask, (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1])), 1, width
+            )
+    torso = [LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP]
+    if good[torso].all():
+        cv2.fillPoly(mask, [pts[torso]], 1)
+    if good[NOSE]:
+        centre = (int(pts[NOSE, 0]), int(pts[NOSE, 1]))
+        cv2.circle(mask, centre, int(_HEAD_RADIUS_SHARE * height), 1, -1)
+    return mask.astype(bool)
+
+
+def detect_segments(rgb: np.ndarray, *, exclude: np.ndarray | None) -> np.ndarray:
+    """Straight edge segments of one image, with a region (the runner) masked out.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+    exclude : ndarray of bool, shape (H, W), or None
+        Pixels whose edges are ignored.
 
     Returns
     -------
@@ -105,39 +166,43 @@ def detect_segments(
         ``x1, y1, x2, y2`` in the input image's pixels.
     """
     h, w = rgb.shape[:2]
-    scale = _WORK_WIDTH_PX / w
-    small = cv2.resize(rgb, (_WORK_WIDTH_PX, max(int(round(h * scale)), 1)))
+    scale = min(1.0, _WORK_SHORT_SIDE_PX / min(h, w))
+    small = rgb
+    if scale < 1.0:
+        size = (max(int(round(w * scale)), 1), max(int(round(h * scale)), 1))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(gray, 50, 150)
-    if exclude_box is not None:
-        x0, y0, x1, y1 = (int(round(v * scale)) for v in exclude_box)
-        edges[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = 0
+    if exclude is not None:
+        size = (gray.shape[1], gray.shape[0])
+        small_mask = cv2.resize(exclude.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+        edges[small_mask > 0] = 0
     min_len = _MIN_LENGTH_SHARE * min(gray.shape)
+    votes = int(min(_HOUGH_VOTES, 0.9 * min_len))
     lines = cv2.HoughLinesP(
-        edges, rho=1, theta=np.pi / 720, threshold=40, minLineLength=min_len, maxLineGap=4
+        edges, rho=1, theta=np.pi / 720, threshold=votes, minLineLength=min_len, maxLineGap=4
     )
     if lines is None:
         return np.empty((0, 4))
     return lines.reshape(-1, 4).astype(float) / scale
 
 
-def roll_from_lines(
-    images: list[np.ndarray], *, exclude_boxes: list[tuple[int, int, int, int] | None]
-) -> LineRoll:
+def roll_from_lines(images: list[np.ndarray], *, excludes: list[np.ndarray | None]) -> LineRoll:
     """Camera roll from level and plumb lines over a few frames of a video.
 
     Parameters
     ----------
     images : list of ndarray, shape (H, W, 3), uint8
         RGB frames sampled across the video.
-    exclude_boxes : list
-        Per frame, the runner's box (x0, y0, x1, y1) to ignore, or None.
+    excludes : list
+        Per frame, a boolean mask (H, W) of the runner's pixels to ignore
+        (see :func:`runner_mask`), or None.
     """
     rolls, lengths = [], []
     short_side = 1.0
-    for rgb, box in zip(images, exclude_boxes, strict=True):
+    for rgb, mask in zip(images, excludes, strict=True):
         short_side = float(min(rgb.shape[:2]))
-        r, length = segment_rolls(detect_segments(rgb, exclude_box=box))
+        r, length = segment_rolls(detect_segments(rgb, exclude=mask))
         rolls.append(r)
         lengths.append(length / short_side)
     if not rolls:

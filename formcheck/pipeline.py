@@ -18,7 +18,7 @@ import numpy as np
 from formcheck.config import Config
 from formcheck.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
 from formcheck.errors import FormcheckError
-from formcheck.horizon import LineRoll, roll_from_lines
+from formcheck.horizon import LineRoll, roll_from_lines, runner_mask
 from formcheck.people import Person, choose_runner, link_people, person_track
 from formcheck.pose import detect_poses, model_id_of
 from formcheck.progress import NullProgress, ProgressReporter
@@ -76,17 +76,20 @@ class _FrameSampler:
     def __call__(self, index: int, rgb: np.ndarray) -> None:
         if index in self.wanted:
             scale = min(1.0, _LINE_SAMPLE_WIDTH_PX / rgb.shape[1])
-            small = cv2.resize(rgb, None, fx=scale, fy=scale) if scale < 1 else rgb.copy()
+            small = (
+                cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                if scale < 1
+                else rgb.copy()
+            )
             self.frames[index] = (small, scale)
 
     def line_roll(self, track: PoseTrack) -> LineRoll:
         """Roll from scene lines with the runner masked out."""
-        images, boxes = [], []
+        images, masks = [], []
         for index, (image, scale) in sorted(self.frames.items()):
-            box = bounding_box(track.xy_px[index] * scale, margin=0.15)
             images.append(image)
-            boxes.append(box)
-        return roll_from_lines(images, exclude_boxes=boxes)
+            masks.append(runner_mask(image.shape, track.xy_px[index] * scale))
+        return roll_from_lines(images, excludes=masks)
 
 
 def _people_summary(people: list[Person]) -> list[dict[str, Any]]:
