@@ -226,6 +226,35 @@ def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
         assert abs(c.to_s - (true_ic + contact_s)) * fps < 0.6
 
 
+def test_one_gap_filled_frame_near_an_event_is_allowed_two_are_not() -> None:
+    # Contacts every 0.7 s; the third lands at 1.9083 s, frame 114.5.
+    fps, stride_s, contact_s = 60.0, 0.7, 0.24
+    ic_s = [0.5083 + k * stride_s for k in range(7)]
+    t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
+
+    def third_contact(unmeasured: list[int]) -> Contact:
+        measured = np.ones(t.size, bool)
+        measured[unmeasured] = False
+        contacts = detect_leg_contacts(
+            height=height,
+            raw_height=height,
+            forward=forward,
+            measured=measured,
+            times_s=t,
+            fps=fps,
+            stride_frames=stride_s * fps,
+            leg="near",
+            leg_length_px=300.0,
+            config=GaitConfig(),
+        )
+        return min(contacts, key=lambda c: abs(c.ic_s - ic_s[2]))
+
+    assert third_contact([]).usable
+    assert third_contact([115]).usable  # one rejected point, interpolated
+    two = third_contact([113, 115])
+    assert not two.usable and two.reason == "landmarks not measured around the event"
+
+
 def _contact(leg: LegName, ic: float, to: float) -> Contact:
     return Contact(
         leg=leg,
