@@ -154,9 +154,11 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     worst = rows[int(np.argmax(shank))]
     typical = rows[int(np.argmin(np.abs(shank - med_shank)))]
     evidence = [(typical.clip, typical.frame), (worst.clip, worst.frame)]
+    q1, q3 = np.percentile(shank, [25, 75])
     detail = (
         f"shank angle {med_shank:.1f}°, heel {med_ahead:.2f} leg lengths ahead of the "
-        f"hips, knee flexion {knee:.0f}° at contact"
+        f"hips, knee flexion {knee:.0f}° at contact (median of {shank.size} contacts; "
+        f"middle half of shank angles {q1:.1f}° to {q3:.1f}°)"
     )
     if share > c.majority_share:
         status: Status = "flag"
