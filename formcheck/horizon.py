@@ -31,6 +31,8 @@ from formcheck.landmarks import (
     RIGHT_SHOULDER,
 )
 
+# Names the method; a pose cache whose roll was measured otherwise is not reused.
+LINE_ROLL_METHOD = "scene-lines-2: 360 px shorter side, limb mask"
 # Segments within this many degrees of level or plumb count as evidence.
 _NEAR_AXIS_DEG = 15.0
 # Shortest segment used, as a share of the image's shorter side.

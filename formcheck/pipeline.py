@@ -18,7 +18,7 @@ import numpy as np
 from formcheck.config import Config
 from formcheck.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
 from formcheck.errors import FormcheckError
-from formcheck.horizon import LineRoll, roll_from_lines, runner_mask
+from formcheck.horizon import LINE_ROLL_METHOD, LineRoll, roll_from_lines, runner_mask
 from formcheck.people import Person, choose_runner, link_people, person_track
 from formcheck.pose import detect_poses, model_id_of
 from formcheck.progress import NullProgress, ProgressReporter
@@ -210,6 +210,8 @@ def _read_cache(cache_dir: Path, key: str) -> tuple[PoseTrack, dict[str, Any]] |
         return None  # a missing or damaged cache is only a cache miss
     if found_key != key or "runner_index" not in meta:
         return None
+    if meta.get("line_roll_method") != LINE_ROLL_METHOD:
+        return None  # the scene-line roll was measured by an older method
     return track, meta
 
 
@@ -229,6 +231,7 @@ def write_pose_outputs(result: PoseResult, out_dir: Path) -> None:
         "runner_index": result.runner_index,
         "preview_frame": result.preview_frame,
         "line_roll": dataclasses.asdict(result.line_roll) if result.line_roll else None,
+        "line_roll_method": LINE_ROLL_METHOD,
     }
     meta = clean_json(meta, digits=6)
     (out_dir / PEOPLE_NAME).write_text(json.dumps(meta, indent=2), encoding="utf-8")

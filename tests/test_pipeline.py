@@ -117,3 +117,34 @@ def test_several_clips_need_their_elapsed_times(
     code = main(["analyze", str(clip), str(clip), "-o", str(tmp_path / "o")])
     assert code != 0
     assert "--elapsed" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
+    """A second run reads the cached pose track and scene-line roll; a cache
+    whose roll was measured by another method is a miss, not a stale answer."""
+    from itertools import islice
+
+    import numpy as np
+
+    from formcheck.config import Config
+    from formcheck.pipeline import PEOPLE_NAME, extract_pose, write_pose_outputs
+    from formcheck.video import iter_frames, probe_video
+
+    sample = Path(__file__).parents[1] / "sample_videos" / "forefoot.mp4"
+    frames = [f.rgb for f in islice(iter_frames(probe_video(sample)), 90)]
+    clip = write_clip(tmp_path / "short.mp4", np.stack(frames), fps=60, crf=18)
+    config, cache = Config(), tmp_path / "cache"
+    first = extract_pose(clip, config=config)
+    assert not first.from_cache and first.line_roll is not None and first.line_roll.usable
+    cache.mkdir()
+    write_pose_outputs(first, cache)
+    again = extract_pose(clip, config=config, cache_dir=cache)
+    assert again.from_cache
+    np.testing.assert_allclose(again.track.xy_px, first.track.xy_px, atol=1e-3)  # float32 cache
+    assert again.line_roll is not None
+    assert again.line_roll.roll_deg == pytest.approx(first.line_roll.roll_deg)
+    meta = json.loads((cache / PEOPLE_NAME).read_text(encoding="utf-8"))
+    meta["line_roll_method"] = "an older method"
+    (cache / PEOPLE_NAME).write_text(json.dumps(meta), encoding="utf-8")
+    assert not extract_pose(clip, config=config, cache_dir=cache).from_cache
