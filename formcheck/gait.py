@@ -33,10 +33,11 @@ _HINGE_MARGIN_FRAMES = 1
 _HINGE_STEP_FRAMES = 0.05
 # Frames either side of an event that must be measured (not gap-filled)...
 _EVENT_SUPPORT_FRAMES = 2
-# ...except this many: one gap-filled frame (a landmark rejected as an
-# outlier, interpolated from its measured neighbours) is allowed. At 30 fps
-# a strict rule lost 24 of 32 contacts on a real clip to single rejected
-# points.
+# ...except this many: one gap-filled frame beside the event (a landmark
+# rejected as an outlier or below the visibility floor, interpolated from
+# its measured neighbours) is allowed; the event's own frame must be
+# measured. At 30 fps a strict rule lost 24 of 32 contacts on a real clip to
+# single rejected points.
 _EVENT_UNMEASURED_ALLOWED = 1
 
 
@@ -238,7 +239,8 @@ def detect_leg_contacts(
     -------
     list of Contact
         In time order. Contacts cut by the clip's ends or by gaps, or whose
-        events fall on unmeasured frames, are returned unusable.
+        events fall on unmeasured frames (or have more than one unmeasured
+        frame within 2 of them), are returned unusable.
     """
     n = height.size
     front, back = _cycles(forward, stride_frames=stride_frames)
@@ -364,12 +366,12 @@ def _refine(raw: np.ndarray, rough: int, *, descending: bool) -> float:
 
 
 def _supported(measured: np.ndarray, frame: float) -> bool:
-    """Whether the frames around an event were measured (at most one gap-filled)."""
-    f = int(round(frame))
-    lo, hi = f - _EVENT_SUPPORT_FRAMES, f + _EVENT_SUPPORT_FRAMES + 1
-    if lo < 0 or hi > measured.size:
-        return False
-    return int(np.count_nonzero(~measured[lo:hi])) <= _EVENT_UNMEASURED_ALLOWED
+    """Whether the frames around an event were measured: its own frame, and
+    all but at most one of the frames within 2 of it (fewer at the clip's ends)."""
+    f = int(np.clip(round(frame), 0, measured.size - 1))
+    lo, hi = max(f - _EVENT_SUPPORT_FRAMES, 0), min(f + _EVENT_SUPPORT_FRAMES + 1, measured.size)
+    unmeasured = int(np.count_nonzero(~measured[lo:hi]))
+    return bool(measured[f]) and unmeasured <= _EVENT_UNMEASURED_ALLOWED
 
 
 def _frame_time(times_s: np.ndarray, frame: float) -> float:

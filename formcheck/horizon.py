@@ -46,6 +46,10 @@ _MIN_TOTAL_LENGTH = 1.0
 _WORK_SHORT_SIDE_PX = 360
 # Width of the masked band along the runner's limbs, share of body height.
 _MASK_WIDTH_SHARE = 0.12
+# Width of the band along the trunk (shoulder to hip): in a side view both
+# shoulders and both hips nearly coincide, and chest or back edges lie up to
+# about 7 % of body height from that line.
+_TRUNK_WIDTH_SHARE = 0.2
 # Radius of the masked head disc, share of body height.
 _HEAD_RADIUS_SHARE = 0.1
 # Hough accumulator votes a segment needs (capped below the shortest length
@@ -130,20 +134,30 @@ def runner_mask(shape: tuple[int, ...], xy_px: np.ndarray) -> np.ndarray | None:
     Returns
     -------
     ndarray of bool, shape (H, W), or None
-        None when fewer than 5 landmarks were detected.
+        None when fewer than 5 landmarks were detected (the runner is not
+        in this frame, or barely: nothing is masked).
     """
     good = np.isfinite(xy_px).all(axis=1)
     if good.sum() < 5:
         return None
-    height = float(np.ptp(xy_px[good, 1]))
-    width = max(int(round(_MASK_WIDTH_SHARE * height)), 3)
-    mask = np.zeros(shape[:2], np.uint8)
-    pts = np.round(np.where(good[:, None], xy_px, 0.0)).astype(np.int32)
-    for a, b in CONNECTIONS:
+    h, w = shape[:2]
+    # Far-off points (a wild landmark) are clipped so OpenCV's int32 maths holds.
+    pts = np.round(np.clip(np.where(good[:, None], xy_px, 0.0), -2 * max(h, w), 3 * max(h, w)))
+    pts = pts.astype(np.int32)
+    height = float(np.ptp(pts[good, 1]))
+    mask = np.zeros((h, w), np.uint8)
+
+    def band(a: int, b: int, share: float) -> None:
         if good[a] and good[b]:
+            width = max(int(round(share * height)), 3)
             cv2.line(
                 mask, (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1])), 1, width
             )
+
+    for a, b in CONNECTIONS:
+        band(a, b, _MASK_WIDTH_SHARE)
+    for shoulder, hip in ((LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP)):
+        band(shoulder, hip, _TRUNK_WIDTH_SHARE)
     torso = [LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP]
     if good[torso].all():
         cv2.fillPoly(mask, [pts[torso]], 1)
@@ -168,6 +182,8 @@ def detect_segments(rgb: np.ndarray, *, exclude: np.ndarray | None) -> np.ndarra
         ``x1, y1, x2, y2`` in the input image's pixels.
     """
     h, w = rgb.shape[:2]
+    if exclude is not None and exclude.shape != (h, w):
+        raise ValueError(f"exclude mask: expected shape {(h, w)}, got {exclude.shape}")
     scale = min(1.0, _WORK_SHORT_SIDE_PX / min(h, w))
     small = rgb
     if scale < 1.0:
@@ -180,7 +196,7 @@ def detect_segments(rgb: np.ndarray, *, exclude: np.ndarray | None) -> np.ndarra
         small_mask = cv2.resize(exclude.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
         edges[small_mask > 0] = 0
     min_len = _MIN_LENGTH_SHARE * min(gray.shape)
-    votes = int(min(_HOUGH_VOTES, 0.9 * min_len))
+    votes = max(int(min(_HOUGH_VOTES, 0.9 * min_len)), 1)
     lines = cv2.HoughLinesP(
         edges, rho=1, theta=np.pi / 720, threshold=votes, minLineLength=min_len, maxLineGap=4
     )

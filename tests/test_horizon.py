@@ -70,12 +70,15 @@ def test_half_resolution_portrait_keeps_its_lines() -> None:
     # the small copy to a fixed working width blurred its edges below Canny's
     # thresholds (evidence fell from ~11 to ~1.4 shorter-side lengths).
     portrait = np.ascontiguousarray(np.rot90(_room(1280, 720, 3.0)))
-    small = cv2.resize(portrait, (360, 640), interpolation=cv2.INTER_AREA)
     a = roll_from_lines([portrait], excludes=[None])
-    b = roll_from_lines([small], excludes=[None])
-    assert a.usable and b.usable
-    assert abs(b.roll_deg - a.roll_deg) <= ROLL_TOL_DEG
-    assert abs(b.total_length / a.total_length - 1.0) <= EVIDENCE_RATIO_TOL
+    assert a.usable
+    # Half size, and a size that is no exact multiple of the working scale.
+    for size in ((360, 640), (270, 480)):
+        small = cv2.resize(portrait, size, interpolation=cv2.INTER_AREA)
+        b = roll_from_lines([small], excludes=[None])
+        assert b.usable
+        assert abs(b.roll_deg - a.roll_deg) <= ROLL_TOL_DEG
+        assert abs(b.total_length / a.total_length - 1.0) <= EVIDENCE_RATIO_TOL
 
 
 def test_the_runner_is_masked_but_the_scene_beside_it_is_not() -> None:
@@ -91,9 +94,14 @@ def test_the_runner_is_masked_but_the_scene_beside_it_is_not() -> None:
     xy[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (560, 0)
     mask = runner_mask(img.shape, xy)
     assert mask is not None and mask[425, 650] and not mask[300, 200]
-    rolls, _ = segment_rolls(detect_segments(img, exclude=mask))
-    assert rolls.size >= 2 and np.all(np.abs(rolls) < 0.5)  # shelf pieces only
+    segments = detect_segments(img, exclude=mask)
+    rolls, _ = segment_rolls(segments)
+    assert rolls.size == len(segments) and np.all(np.abs(rolls) < 0.5)  # shelf pieces only
+    middle_x = 0.5 * (segments[:, 0] + segments[:, 2])
+    assert (middle_x < 550).any() and (middle_x > 750).any()  # on both sides of the runner
     assert runner_mask(img.shape, np.full((33, 2), np.nan)) is None
+    with pytest.raises(ValueError, match="exclude mask"):
+        detect_segments(img, exclude=mask[:100])
 
 
 def test_segment_rolls_signs() -> None:

@@ -249,10 +249,14 @@ def test_one_gap_filled_frame_near_an_event_is_allowed_two_are_not() -> None:
         )
         return min(contacts, key=lambda c: abs(c.ic_s - ic_s[2]))
 
-    assert third_contact([]).usable
-    assert third_contact([115]).usable  # one rejected point, interpolated
-    two = third_contact([113, 115])
-    assert not two.usable and two.reason == "landmarks not measured around the event"
+    clean = third_contact([])
+    assert clean.usable
+    assert third_contact([clean.ic_frame + 2]).usable  # one rejected point, interpolated
+    for unmeasured in ([clean.ic_frame - 1, clean.ic_frame + 1], [clean.ic_frame]):
+        # two frames beside the event, or the event's own frame
+        contact = third_contact(unmeasured)
+        assert not contact.usable
+        assert contact.reason == "landmarks not measured around the event"
 
 
 def _contact(leg: LegName, ic: float, to: float) -> Contact:
