@@ -74,6 +74,9 @@ class Case:
         Pose slots per frame.
     visual : bool
         Analyze only: also write ``annotated.mp4`` and ``report.html``.
+    workers : int
+        Pose only: landmarker threads (``PoseConfig.workers``; 0 = one per
+        core, the default; VIDEO mode always runs one).
     """
 
     kind: str
@@ -81,6 +84,7 @@ class Case:
     mode: str = "video"
     num_poses: int = 3
     visual: bool = False
+    workers: int = 1
 
     @property
     def label(self) -> str:
@@ -88,8 +92,19 @@ class Case:
         if self.kind == "decode":
             return "decode only (iter_frames)"
         if self.kind == "pose":
-            default = " (default)" if (self.mode, self.num_poses) == ("video", 3) else ""
-            return f"decode + pose, {self.mode.upper()}, num_poses {self.num_poses}{default}"
+            default = self.mode == "image" and self.num_poses == 3 and self.workers == 0
+            threads = (
+                ""
+                if self.mode == "video"
+                else ", 1 thread"
+                if self.workers == 1
+                else ", one thread per core"
+                if self.workers == 0
+                else f", {self.workers} threads"
+            )
+            return f"decode + pose, {self.mode.upper()}, num_poses {self.num_poses}{threads}" + (
+                " (default)" if default else ""
+            )
         extra = "with annotated video + HTML" if self.visual else "no video, no HTML"
         return f"analyze_run, {extra}"
 
@@ -100,9 +115,9 @@ def default_cases(*, with_visual: bool) -> list[Case]:
     for res in ("720p", "1080p"):
         cases += [
             Case("decode", res),
-            Case("pose", res, "video", 3),
+            Case("pose", res, "image", 3, workers=0),
+            Case("pose", res, "image", 3, workers=1),
             Case("pose", res, "video", 1),
-            Case("pose", res, "image", 3),
         ]
     cases.append(Case("analyze", "720p"))
     if with_visual:
@@ -171,13 +186,17 @@ def _time_decode(path: str) -> dict[str, float]:
     return {"loop_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "frames": n}
 
 
-def _time_pose(path: str, mode: str, num_poses: int) -> dict[str, float]:
+def _time_pose(path: str, mode: str, num_poses: int, workers: int) -> dict[str, float]:
     from formcheck.config import PoseConfig
     from formcheck.pose import detect_poses
     from formcheck.video import probe_video
 
     info = probe_video(path)
-    settings = PoseConfig(running_mode=mode, num_poses=num_poses)  # type: ignore[arg-type]
+    settings = PoseConfig(
+        running_mode=mode,  # type: ignore[arg-type]
+        num_poses=num_poses,
+        workers=workers,
+    )
     timer = StageTimer()
     t0 = time.perf_counter()
     det = detect_poses(info, settings=settings, progress=timer)
@@ -260,7 +279,7 @@ def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
         warm = _time_decode(spec["warm_video"])
     elif kind == "pose":
         # Imports mediapipe, checks the bundle, loads the model: the cold start.
-        warm = _time_pose(spec["warm_video"], spec["mode"], spec["num_poses"])
+        warm = _time_pose(spec["warm_video"], spec["mode"], spec["num_poses"], spec["workers"])
     else:
         out = Path(tempfile.mkdtemp(prefix="warmup_", dir=spec["tmp"])) / "out"
         try:
@@ -274,7 +293,7 @@ def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
         if kind == "decode":
             runs.append(_time_decode(spec["video"]))
         elif kind == "pose":
-            runs.append(_time_pose(spec["video"], spec["mode"], spec["num_poses"]))
+            runs.append(_time_pose(spec["video"], spec["mode"], spec["num_poses"], spec["workers"]))
         else:
             out = Path(tempfile.mkdtemp(prefix=f"analyze_{i}_", dir=spec["tmp"])) / "out"
             runs.append(_time_analyze(spec["video"], out, spec["visual"]))
@@ -458,7 +477,7 @@ def run_case(
         "tmp": str(tmp),
         "nice": nice,
     }
-    name = f"{case.kind}_{case.res}_{case.mode}_{case.num_poses}_{int(case.visual)}"
+    name = f"{case.kind}_{case.res}_{case.mode}_{case.num_poses}_{int(case.visual)}_{case.workers}"
     spec_path, result_path = tmp / f"{name}.spec.json", tmp / f"{name}.result.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     result_path.unlink(missing_ok=True)
@@ -599,13 +618,14 @@ def _cpu_ms_per_frame(row: dict[str, Any]) -> float:
 def breakdown_table(rows: list[dict[str, Any]]) -> str:
     """Where the time goes: decode vs inference per frame, and the stages of analyze_run."""
     lines = [
-        "| input | decode ms/frame, wall (CPU) | pose inference ms/frame, num_poses 3, wall "
-        "(CPU) | same, num_poses 1 | decode share of the default pose loop, wall (CPU) |",
+        "| input | decode ms/frame, wall (CPU) | pose inference ms/frame, num_poses 3, "
+        "1 thread, wall (CPU) | same, num_poses 1 (VIDEO) | decode share of the 1-thread "
+        "pose loop, wall (CPU) |",
         "|---|--:|--:|--:|--:|",
     ]
     for res in ("720p", "1080p"):
         dec = _find(rows, kind="decode", res=res)
-        pose3 = _find(rows, kind="pose", res=res, mode="video", num_poses=3)
+        pose3 = _find(rows, kind="pose", res=res, mode="image", num_poses=3, workers=1)
         pose1 = _find(rows, kind="pose", res=res, mode="video", num_poses=1)
         if not (dec and pose3 and pose1):
             continue

@@ -24,6 +24,9 @@ def _add_pose_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=["video", "image"], help="MediaPipe running mode")
     parser.add_argument("--num-poses", type=int, help="people detected per frame")
     parser.add_argument("--model", type=Path, help="pose model bundle (.task)")
+    parser.add_argument(
+        "--workers", type=int, help="frames analysed in parallel (0 = one per CPU core)"
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -65,6 +68,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
         overrides["pose.num_poses"] = args.num_poses
     if getattr(args, "model", None) is not None:
         overrides["pose.model_path"] = str(args.model)
+    if getattr(args, "workers", None) is not None:
+        overrides["pose.workers"] = args.workers
     return with_overrides(config, overrides)
 
 

@@ -30,6 +30,7 @@ class PoseConfig:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     model_path: str = ""
+    workers: int = 0
 
 
 @dataclass(frozen=True)

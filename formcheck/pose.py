@@ -2,15 +2,23 @@
 
 This stage reads frames (through :mod:`formcheck.video`) and returns every
 person candidate per frame; :mod:`formcheck.people` links candidates into
-identities and picks the runner. VIDEO mode (MediaPipe's tracking and
-landmark smoothing) is the default; see ``docs/pose.md`` for the measurement
-behind that choice.
+identities and picks the runner. IMAGE mode (every frame on its own) is the
+default; see ``docs/pose.md`` for the measurement behind that choice. In
+IMAGE mode frames are independent, so several landmarkers run on
+consecutive frames in worker threads (MediaPipe releases the GIL while it
+infers): on 2 cores this nearly doubles the frame rate, with results
+identical to a serial run. VIDEO mode tracks from frame to frame and runs
+serially.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import queue
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +26,16 @@ from typing import Any
 import numpy as np
 
 from formcheck.config import PoseConfig
-from formcheck.errors import ModelError
+from formcheck.errors import ConfigError, ModelError
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.model_bundle import verify_bundle
 from formcheck.progress import NullProgress, ProgressReporter
-from formcheck.video import VideoInfo, iter_frames
+from formcheck.video import Frame, VideoInfo, iter_frames
+
+# Most worker threads used by default (each holds its own landmarker).
+_MAX_DEFAULT_WORKERS = 4
+# Frames in flight per worker (decoded, waiting for or in inference).
+_FRAMES_IN_FLIGHT_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,6 @@ def detect_poses(
     # keep warnings and errors only, unless the user asked otherwise.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import mediapipe as mp
     from mediapipe.tasks.python.vision import PoseLandmarker
 
     model_path = verify_bundle(Path(settings.model_path) if settings.model_path else None)
@@ -127,27 +139,17 @@ def detect_poses(
     vis = np.zeros((n_alloc, slots, NUM_LANDMARKS))
     pres = np.zeros((n_alloc, slots, NUM_LANDMARKS))
     times: list[float] = []
-    try:
-        landmarker = PoseLandmarker.create_from_options(_landmarker_options(model_path, settings))
-    except (RuntimeError, ValueError) as exc:
-        raise ModelError(f"{model_path}: the pose model failed to load ({exc})") from exc
-    progress.start(total=info.n_frames, label="pose")
-    last_ms = -1
-    with landmarker:
-        for frame in iter_frames(info):
+    workers = worker_count(settings)
+    with ExitStack() as stack:
+        landmarkers = [
+            stack.enter_context(_create_landmarker(PoseLandmarker, model_path, settings))
+            for _ in range(workers)
+        ]
+        progress.start(total=info.n_frames, label="pose")
+        for frame, result in _landmark_frames(info, landmarkers, settings, on_frame):
             if frame.index >= xy.shape[0]:
                 xy, z = _grow(xy, fill=np.nan), _grow(z, fill=np.nan)
                 vis, pres = _grow(vis, fill=0.0), _grow(pres, fill=0.0)
-            if on_frame is not None:
-                on_frame(frame.index, frame.rgb)
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-            if settings.running_mode == "video":
-                # Timestamps must strictly increase, in whole milliseconds.
-                ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
-                last_ms = ms
-                result = landmarker.detect_for_video(image, ms)
-            else:
-                result = landmarker.detect(image)
             for slot, person in enumerate(result.pose_landmarks[:slots]):
                 arr = _landmark_array(person)
                 xy[frame.index, slot] = arr[:, :2] * (info.width, info.height)
@@ -166,6 +168,82 @@ def detect_poses(
         model_id=model_id_of(model_path),
         settings=settings,
     )
+
+
+def worker_count(settings: PoseConfig) -> int:
+    """Landmarker threads for these settings: 1 in VIDEO mode, else ``workers``
+    (0 = one per usable CPU core, at most 4)."""
+    if settings.workers < 0:
+        raise ConfigError(f"pose.workers: expected 0 (automatic) or more, got {settings.workers}")
+    if settings.running_mode == "video":
+        return 1
+    if settings.workers > 0:
+        return settings.workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, _MAX_DEFAULT_WORKERS))
+
+
+def _create_landmarker(landmarker_class: Any, model_path: Path, settings: PoseConfig) -> Any:
+    try:
+        return landmarker_class.create_from_options(_landmarker_options(model_path, settings))
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"{model_path}: the pose model failed to load ({exc})") from exc
+
+
+def _landmark_frames(
+    info: VideoInfo,
+    landmarkers: list[Any],
+    settings: PoseConfig,
+    on_frame: Callable[[int, np.ndarray], None] | None,
+) -> Iterator[tuple[Frame, Any]]:
+    """Decoded frames with their MediaPipe results, in frame order.
+
+    One landmarker: inference inline (VIDEO mode needs increasing
+    timestamps). Several: frames are handed to a thread pool in which each
+    call borrows an idle landmarker, with a bounded number of frames in
+    flight so memory stays flat; results are yielded in frame order.
+    """
+    import mediapipe as mp
+
+    def image_of(frame: Frame) -> Any:
+        if on_frame is not None:
+            on_frame(frame.index, frame.rgb)
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+
+    if len(landmarkers) == 1:
+        landmarker, last_ms = landmarkers[0], -1
+        for frame in iter_frames(info):
+            image = image_of(frame)
+            if settings.running_mode == "video":
+                # Timestamps must strictly increase, in whole milliseconds.
+                last_ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
+                yield frame, landmarker.detect_for_video(image, last_ms)
+            else:
+                yield frame, landmarker.detect(image)
+        return
+
+    idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for landmarker in landmarkers:
+        idle.put(landmarker)
+
+    def detect(image: Any) -> Any:
+        landmarker = idle.get()
+        try:
+            return landmarker.detect(image)
+        finally:
+            idle.put(landmarker)
+
+    limit = _FRAMES_IN_FLIGHT_PER_WORKER * len(landmarkers)
+    pending: deque[tuple[Frame, Future[Any]]] = deque()
+    with ThreadPoolExecutor(max_workers=len(landmarkers), thread_name_prefix="pose") as pool:
+        for frame in iter_frames(info):
+            pending.append((frame, pool.submit(detect, image_of(frame))))
+            if len(pending) >= limit:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def _landmark_array(person: Any) -> np.ndarray:
