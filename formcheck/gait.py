@@ -424,4 +424,84 @@ def detect_contacts(
             leg_length_px=leg_length_px,
             config=config,
         )
-    return sorted(contacts, key=lambda c: c.ic_s)
+    contacts = sorted(contacts, key=lambda c: c.ic_s)
+    if not np.isfinite(stride_frames) or stride_frames <= 0:
+        return contacts
+    return check_leg_sequence(drop_duplicates(contacts), step_s=0.5 * stride_frames / fps)
+
+
+_DUPLICATE_REASON = "duplicate: overlaps another contact of the same leg"
+_SEQUENCE_REASON = "leg label breaks the left-right alternation (near and far swapped here)"
+# A gap between contacts this far (in steps) from a whole number of steps
+# breaks the parity chain.
+_SEQUENCE_TOLERANCE_STEPS = 0.3
+
+
+def _demote(contact: Contact, reason: str) -> Contact:
+    return dataclasses.replace(contact, usable=False, timed=False, reason=reason)
+
+
+def drop_duplicates(contacts: list[Contact]) -> list[Contact]:
+    """Mark the shorter of two overlapping contacts of one leg as a duplicate.
+
+    One stance can be found twice when a noisy fore-aft swing has two
+    forward peaks around it. Parameters and result: contacts in time order.
+    """
+    out = list(contacts)
+    last: dict[str, int] = {}
+    for i, c in enumerate(out):
+        j = last.get(c.leg)
+        if c.timed and j is not None and c.ic_s < out[j].to_s:
+            shorter = i if c.contact_time_s <= out[j].contact_time_s else j
+            out[shorter] = _demote(out[shorter], _DUPLICATE_REASON)
+            if shorter == i:
+                continue
+        if out[i].timed:
+            last[c.leg] = i
+    return out
+
+
+def check_leg_sequence(contacts: list[Contact], *, step_s: float) -> list[Contact]:
+    """Mark usable contacts whose leg label contradicts the alternation of steps.
+
+    Running alternates legs, one contact per step. Walking through the
+    usable contacts in time order, each gap is a whole number of steps,
+    which fixes every contact's step parity relative to its neighbours; the
+    majority says which parity is the near leg. A gap that is not close to
+    a whole number of steps (more than 0.3 off), or longer than 6 steps,
+    starts a new run, so one mistimed contact cannot flip the parity of all
+    that follow. A contact whose label disagrees with its run's majority was
+    found on the other leg's landmarks (the pose model swapped near and far
+    for a while and the swap was not undone): its angles describe the wrong
+    leg, so it is marked unusable and untimed.
+
+    Parameters
+    ----------
+    contacts : list of Contact
+        Both legs, in time order of initial contact.
+    step_s : float
+        Expected step period, seconds.
+    """
+    out = list(contacts)
+    if not step_s > 0:
+        return out
+    runs: list[list[tuple[int, int]]] = []  # (contact index, parity)
+    for i, c in enumerate(contacts):
+        if not c.usable:
+            continue
+        if runs:
+            j, p = runs[-1][-1]
+            steps = (c.ic_s - contacts[j].ic_s) / step_s
+            if abs(steps - round(steps)) <= _SEQUENCE_TOLERANCE_STEPS and steps <= 6.0:
+                runs[-1].append((i, (p + int(round(steps))) % 2))
+                continue
+        runs.append([(i, 0)])
+    for run in runs:
+        near_even = sum((p == 0) == (contacts[i].leg == "near") for i, p in run)
+        if len(run) < 3 or 2 * near_even == len(run):
+            continue
+        near_parity = 0 if 2 * near_even > len(run) else 1
+        for i, p in run:
+            if (contacts[i].leg == "near") != (p == near_parity):
+                out[i] = _demote(contacts[i], _SEQUENCE_REASON)
+    return out

@@ -31,9 +31,10 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 CADENCE_TOL_SPM = 1.0
 LEAN_TOL_DEG = 2.0
 DRIFT_TOL_DEG = 1.5
-# Measured on the four samples (usable contacts): 62-100 % of initial
-# contacts within 2 frames at 60 fps; the median error is under 2 frames.
+# Measured on the four samples (usable contacts): 88-100 % of initial
+# contacts within 2 frames at 60 fps (median error at most 0.33 frames).
 IC_MEDIAN_TOL_FRAMES = 2.0
+IC_WITHIN_2_FRAMES_MIN_SHARE = 0.85
 
 
 @functools.cache
@@ -65,6 +66,7 @@ def test_cadence_lean_and_contacts(name: str, tmp_root: str) -> None:
     assert abs(errors.cadence_spm) <= CADENCE_TOL_SPM
     assert abs(errors.trunk_lean_deg) <= LEAN_TOL_DEG
     assert np.median(np.abs(errors.ic_frames_usable)) <= IC_MEDIAN_TOL_FRAMES
+    assert np.mean(np.abs(errors.ic_frames_usable) <= 2.0) >= IC_WITHIN_2_FRAMES_MIN_SHARE
 
 
 def test_clear_overstrider_is_flagged_and_heel_strike_read(tmp_root: str) -> None:

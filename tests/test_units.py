@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step_frequency_hz
 from formcheck.config import GaitConfig
-from formcheck.gait import Contact, LegName, detect_leg_contacts
+from formcheck.gait import (
+    Contact,
+    LegName,
+    check_leg_sequence,
+    detect_leg_contacts,
+    drop_duplicates,
+)
 from formcheck.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -305,3 +313,41 @@ def test_drift_windows_change_interval_and_trend() -> None:
         values[:12], t[:12], share=0.2, min_strides=7, window_min=0.0, n_boot=200, seed=0
     )
     assert short is None  # 12 strides cannot hold two windows of 7
+
+
+def _alternating(n: int, *, step_s: float = 0.35, contact_s: float = 0.22) -> list[Contact]:
+    legs: list[LegName] = ["near", "far"]
+    return [_contact(legs[k % 2], 1.0 + k * step_s, 1.0 + k * step_s + contact_s) for k in range(n)]
+
+
+def test_leg_sequence_flags_a_swapped_contact_only() -> None:
+    contacts = _alternating(12)
+    assert check_leg_sequence(contacts, step_s=0.35) == contacts  # nothing to flag
+    swapped = list(contacts)
+    swapped[5] = dataclasses.replace(swapped[5], leg="near")  # should be far
+    checked = check_leg_sequence(swapped, step_s=0.35)
+    assert [c.usable for c in checked] == [k != 5 for k in range(12)]
+    assert not checked[5].timed and "alternation" in checked[5].reason
+
+
+def test_leg_sequence_restarts_after_an_off_beat_gap() -> None:
+    # A gap of 1.5 steps cannot be counted: the runs before and after it are
+    # judged on their own, so a swap of every later label is not "fixed" by
+    # the earlier majority (it may be a real re-labelling of the legs).
+    relabelled: list[LegName] = ["far", "near"] * 4
+    contacts = _alternating(6) + [
+        dataclasses.replace(c, ic_s=c.ic_s + 2.275, to_s=c.to_s + 2.275, leg=other)
+        for c, other in zip(_alternating(8), relabelled, strict=True)
+    ]
+    assert all(c.usable for c in check_leg_sequence(contacts, step_s=0.35))
+    # Counted through (a gap of one whole step), the first six are outvoted.
+    shifted = [*contacts[:6], *(dataclasses.replace(c, ic_s=c.ic_s - 0.175) for c in contacts[6:])]
+    assert sum(not c.usable for c in check_leg_sequence(shifted, step_s=0.35)) == 6
+
+
+def test_duplicate_contacts_of_one_leg_keep_the_longer() -> None:
+    contacts = _alternating(4)
+    dup = _contact("near", contacts[2].ic_s + 0.03, contacts[2].to_s - 0.05)
+    checked = drop_duplicates(sorted([*contacts, dup], key=lambda c: c.ic_s))
+    flagged = [c for c in checked if not c.usable]
+    assert len(flagged) == 1 and flagged[0].ic_s == dup.ic_s and "duplicate" in flagged[0].reason
