@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,8 +37,6 @@ _FRONT_VIEW_SHOULDER_RATIO = 0.45
 # Leg-cycling check: spread of |ankle x difference| in torso lengths.
 _MIN_LEG_CYCLING = 0.25
 # Mid-stance foot points needed to refine the camera roll.
-# Scene lines set the roll only when they agree to within this (degrees).
-_MAX_LINE_SPREAD_DEG = 2.5
 # Cadence cross-check: timed contacts needed, and the relative disagreement
 # with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
@@ -222,32 +219,30 @@ def _strides(
     return strides
 
 
-def _refine_roll(
-    scene: Scene,
-    clean: CleanTrack,
-    line_roll: LineRoll | None,
-    contacts_in: Callable[[Scene], list[Contact]],
-) -> tuple[Scene, str]:
-    """Camera roll from straight scene lines when they are clear, else level.
+def _level_by_lines(scene: Scene, line_roll: LineRoll | None) -> Scene:
+    """The scene with its roll from straight scene lines when they are clear,
+    else with a level camera.
 
-    Straight level and plumb lines in the scene give the roll directly.
     MediaPipe's foot points slide along the shoe during stance, which tilts
     a ground line fitted to them by several degrees (docs/accuracy.md), so
-    without scene lines the camera is assumed level and the feet's estimate
-    is only reported.
+    the feet never set the roll.
     """
-    if line_roll is not None and line_roll.usable and line_roll.spread_deg <= _MAX_LINE_SPREAD_DEG:
-        return dataclasses.replace(scene, roll_deg=line_roll.roll_deg, roll_reliable=True), (
-            f"scene lines ({line_roll.n_segments} segments)"
-        )
-    stances = _stances(contacts_in(scene), clean.near_side)
-    roll, _ = stance_ground_roll(clean.xy_px, stances)
-    # The feet alone cannot tell a tilted camera from the slide of MediaPipe's
-    # foot points along the shoe (about 5 deg on rendered runners, and
-    # unstable under mirroring or a lower frame rate on real clips): assume
-    # a level camera, and report what the feet suggest.
-    feet = f"; the feet suggest {roll:+.1f}°, not applied" if np.isfinite(roll) else ""
-    return dataclasses.replace(scene, roll_deg=0.0, roll_reliable=False), "assumed level" + feet
+    if line_roll is not None and line_roll.usable:
+        return dataclasses.replace(scene, roll_deg=line_roll.roll_deg, roll_reliable=True)
+    return dataclasses.replace(scene, roll_deg=0.0, roll_reliable=False)
+
+
+def _roll_source(line_roll: LineRoll | None, clean: CleanTrack, contacts: list[Contact]) -> str:
+    """Where the roll came from, for the report; with a level camera assumed,
+    what the stance feet suggest (about 5 deg off on rendered runners and
+    unstable under mirroring or a lower frame rate on real clips, so only
+    reported)."""
+    if line_roll is not None and line_roll.usable:
+        return f"scene lines ({line_roll.n_segments} segments)"
+    roll = stance_ground_roll(clean.xy_px, _stances(contacts, clean.near_side))
+    return "assumed level" + (
+        f"; the feet suggest {roll:+.1f}°, not applied" if np.isfinite(roll) else ""
+    )
 
 
 def _contacts_in(
@@ -339,14 +334,14 @@ def _choose_cadence(
     return rhythm_spm, note
 
 
-def _hip_phase(
+def _hip_low_share(
     runner_xy: np.ndarray, contacts: list[Contact], stride_frames: float, leg_length_px: float
-) -> tuple[float, float]:
-    """Hip height at mid-stance relative to its stride mean (leg lengths).
+) -> float:
+    """Share of timed contacts whose hips are lowest in mid-stance.
 
-    Running puts the hips lowest in mid-stance (negative); walking vaults
-    over a straight leg and puts them highest (positive). Returns the
-    median over timed contacts and the share of negative contacts.
+    Running puts the hips lowest in mid-stance (below their stride mean);
+    walking vaults over a straight leg and puts them highest. NaN when no
+    contact can be measured.
     """
     hy = hip_mid(runner_xy)[:, 1]
     half = int(stride_frames / 2) if np.isfinite(stride_frames) else 0
@@ -356,10 +351,7 @@ def _hip_phase(
         seg = hy[max(mid - half, 0) : mid + half]
         if c.timed and half > 2 and np.isfinite(hy[mid]) and np.isfinite(seg).sum() > 5:
             values.append((hy[mid] - np.nanmean(seg)) / leg_length_px)
-    if not values:
-        return float("nan"), float("nan")
-    arr = np.asarray(values)
-    return float(np.median(arr)), float(np.mean(arr < 0))
+    return float(np.mean(np.asarray(values) < 0)) if values else float("nan")
 
 
 def _running_check(
@@ -453,13 +445,9 @@ def analyze_clip(
     clean = clean_track(track, config=config.clean)
     scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
-    scene, roll_source = _refine_roll(
-        scene,
-        clean,
-        line_roll,
-        lambda sc: _contacts_in(sc, clean, times, fps, stride_frames, config),
-    )
+    scene = _level_by_lines(scene, line_roll)
     contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
+    roll_source = _roll_source(line_roll, clean, contacts)
     runner_xy = scene.to_runner(clean.xy_px)
     runner_raw = scene.to_runner(clean.raw_xy_px)
     lean = trunk_lean_deg(runner_xy)
@@ -480,7 +468,7 @@ def analyze_clip(
         cadence=cadence,
         cadence_video=cadence * scale if np.isfinite(cadence) else cadence,
         duty=duty,
-        hip_low_share=_hip_phase(runner_xy, contacts, stride_frames, scene.leg_length_px)[1],
+        hip_low_share=_hip_low_share(runner_xy, contacts, stride_frames, scene.leg_length_px),
         options=options,
         config=config,
     )

@@ -61,9 +61,6 @@ class Contact:
         complete contact (true for usable contacts, and for contacts only
         lacking measured landmarks for their angles); cadence and strides
         use timed contacts.
-    subframe : bool
-        Whether both events were timed to a fraction of a frame by a hinge
-        fit (else to the frame, from the threshold crossing).
     """
 
     leg: LegName
@@ -74,7 +71,6 @@ class Contact:
     usable: bool
     reason: str
     timed: bool = True
-    subframe: bool = True
 
     @property
     def contact_time_s(self) -> float:
@@ -337,7 +333,6 @@ def _timed_contact(
         usable=reason == "",
         reason=reason,
         timed=inside and not cut,
-        subframe=bool(np.isfinite(ic) and np.isfinite(to)),
     )
 
 

@@ -39,6 +39,8 @@ _NEAR_AXIS_DEG = 15.0
 _MIN_LENGTH_SHARE = 0.12
 # Evidence needed: total segment length, in image shorter-side units.
 _MIN_TOTAL_LENGTH = 1.0
+# The lines set the roll only when they agree to within this (degrees).
+_MAX_SPREAD_DEG = 2.5
 # Images are downscaled (area averaging) to this shorter side, so the same
 # scene gives the same edges whatever the video's resolution; smaller images
 # are used as they are (upscaling blurs edges below Canny's thresholds: a
@@ -80,8 +82,12 @@ class LineRoll:
 
     @property
     def usable(self) -> bool:
-        """Whether the evidence is enough to set the roll."""
-        return bool(np.isfinite(self.roll_deg)) and self.total_length >= _MIN_TOTAL_LENGTH
+        """Whether the lines are many and consistent enough to set the roll."""
+        return (
+            bool(np.isfinite(self.roll_deg))
+            and self.total_length >= _MIN_TOTAL_LENGTH
+            and self.spread_deg <= _MAX_SPREAD_DEG
+        )
 
 
 def segment_rolls(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,12 +10,10 @@ perspective, so the belt edge itself is not used (DESIGN.md).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import theilslopes
 
 from formcheck.landmarks import (
     LEFT_ANKLE,
@@ -30,6 +28,7 @@ from formcheck.landmarks import (
     RIGHT_HEEL,
     RIGHT_HIP,
 )
+from formcheck.metrics.trend import theil_sen
 
 Facing = Literal["right", "left"]
 
@@ -151,16 +150,14 @@ def fit_ground_line(xy_px: np.ndarray) -> tuple[float, tuple[float, float], bool
     if pts.shape[0] == 0:
         return 0.0, (0.0, 0.0), False
     if pts.shape[0] < _MIN_GROUND_POINTS:
-        centre = tuple(np.nanmedian(pts, axis=0)) if pts.size else (0.0, 0.0)
+        centre = tuple(np.nanmedian(pts, axis=0))
         return 0.0, (float(centre[0]), float(centre[1])), False
     keep = np.ones(pts.shape[0], dtype=bool)
     slope = intercept = 0.0
     for _ in range(3):
         if np.ptp(pts[keep, 0]) <= 0:  # a standing person: no spread along the ground
             return 0.0, (float(pts[0, 0]), float(np.median(pts[:, 1]))), False
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's interval; unused
-            slope, intercept, _, _ = theilslopes(pts[keep, 1], pts[keep, 0])
+        slope, intercept = theil_sen(pts[keep, 1], pts[keep, 0])
         resid = pts[:, 1] - (slope * pts[:, 0] + intercept)  # > 0: lower on screen
         keep = resid >= np.median(resid)
     centre_x = float(np.median(pts[keep, 0]))
@@ -205,9 +202,7 @@ def estimate_scene(xy_px: np.ndarray, *, near_side: str) -> tuple[Scene, float]:
     )
 
 
-def stance_ground_roll(
-    xy_px: np.ndarray, stances: dict[str, list[tuple[int, int]]]
-) -> tuple[float, int]:
+def stance_ground_roll(xy_px: np.ndarray, stances: dict[str, list[tuple[int, int]]]) -> float:
     """Camera roll from the toes on the ground: one slope, one offset per leg.
 
     From foot-flat to toe-off (here 30-95 % of each stance, whatever the
@@ -228,9 +223,8 @@ def stance_ground_roll(
 
     Returns
     -------
-    roll_deg : float
-        NaN when fewer than 10 stance points were found.
-    n_points : int
+    float
+        Roll in degrees; NaN when fewer than 10 stance points were found.
     """
     xs, ys, groups = [], [], []
     for g, (side, runs) in enumerate(stances.items()):
@@ -245,7 +239,7 @@ def stance_ground_roll(
             ys += list(pts[:, 1])
             groups += [g] * len(pts)
     if len(xs) < 10:
-        return float("nan"), len(xs)
+        return float("nan")
     x, y, grp = np.asarray(xs), np.asarray(ys), np.asarray(groups)
     keep = np.ones(x.size, dtype=bool)
     slope = 0.0
@@ -256,4 +250,4 @@ def stance_ground_roll(
         spread = 1.4826 * np.median(np.abs(resid[keep])) + 1e-9
         keep = np.abs(resid) <= 3.0 * spread
         slope = float(coef[0])
-    return float(np.degrees(np.arctan(-slope))), int(keep.sum())
+    return float(np.degrees(np.arctan(-slope)))

@@ -151,7 +151,6 @@ def value_at_event(
     t_s: float,
     *,
     window_s: float,
-    after_s: float | None = None,
 ) -> float:
     """Value of a per-frame series at an event that may put a corner in it.
 
@@ -176,9 +175,8 @@ def value_at_event(
     float
         NaN unless at least two finite frames lie on each side.
     """
-    after_s = window_s if after_s is None else after_s
     lo = int(np.searchsorted(times_s, t_s - window_s, side="left"))
-    hi = int(np.searchsorted(times_s, t_s + after_s, side="right"))
+    hi = int(np.searchsorted(times_s, t_s + window_s, side="right"))
     dt = times_s[lo:hi] - t_s
     y = series[lo:hi]
     good = np.isfinite(y)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from scipy.stats import theilslopes
 
 from formcheck.gait import Contact
+from formcheck.metrics.trend import theil_sen
 
 
 def _leg_stride_s(ic_s: np.ndarray, *, stride_s_prior: float) -> tuple[float, int]:
@@ -29,9 +27,7 @@ def _leg_stride_s(ic_s: np.ndarray, *, stride_s_prior: float) -> tuple[float, in
     t, k = ic_s[first], index[first]
     if t.size < 2 or np.ptp(k) <= 0:
         return float("nan"), 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's interval; unused
-        slope, intercept, _, _ = theilslopes(t, k)
+    slope, intercept = theil_sen(t, k)
     keep = np.abs(t - (slope * k + intercept)) <= 0.2 * period
     t, k = t[keep], k[keep]
     if t.size < 2 or np.ptp(k) <= 0:

@@ -7,11 +7,11 @@ bootstrap interval (over strides) on the late-minus-early change.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import theilslopes
+
+from formcheck.metrics.trend import theil_sen
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,7 @@ def posture_drift(
     boot_e = v[early][rng.integers(0, early.size, (n_boot, early.size))].mean(axis=1)
     boot_l = v[late][rng.integers(0, late.size, (n_boot, late.size))].mean(axis=1)
     lo, hi = np.percentile(boot_l - boot_e, [2.5, 97.5])
-    with warnings.catch_warnings():
-        # SciPy's interval for the slope warns on near-constant data; only
-        # the slope is used.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        slope = theilslopes(v, t / 60.0)[0] if np.ptp(t) > 0 else float("nan")
+    slope = theil_sen(v, t / 60.0)[0] if np.ptp(t) > 0 else float("nan")
     return Drift(
         change=float(v[late].mean() - v[early].mean()),
         ci95=(float(lo), float(hi)),

@@ -8,7 +8,6 @@ always shows the lines the findings were judged against.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from scipy.stats import theilslopes
 
 from formcheck.analysis import ClipAnalysis
+from formcheck.metrics.trend import theil_sen
 from formcheck.report.keyframes import early_late_strides
 
 PLOT_WIDTH_IN = 7.2
@@ -296,9 +295,7 @@ def posture_trend_plot(report: dict[str, Any]) -> Plot | None:
     v = np.array([s["trunk_lean_deg"] for s in strides], float)
     ax.plot(tx(t), v, "o", color="#9e9e9e", markersize=3, label="stride")
     if np.ptp(t) > 0:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's interval; unused
-            slope, intercept, *_ = theilslopes(v, t / 60.0)
+        slope, intercept = theil_sen(v, t / 60.0)
         line_t = np.array([t.min(), t.max()])
         trend = intercept + slope * line_t / 60.0
         ax.plot(tx(line_t), trend, color="black", lw=1.2, label=f"trend {slope:+.2f}°/min")
