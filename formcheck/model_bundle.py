@@ -100,7 +100,7 @@ def default_model_path() -> Path:
     return Path(data_home).expanduser() / "formcheck" / "models" / BUNDLE_FILENAME
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     """Return the hex sha256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -133,7 +133,7 @@ def verify_bundle(path: Path | None = None) -> Path:
             f"pose model bundle not found at {path}: run `formcheck setup` to build it"
         )
     try:
-        actual = _sha256_file(path)
+        actual = sha256_file(path)
     except OSError as exc:
         raise ModelError(f"pose model bundle at {path} cannot be read: {exc}") from exc
     if actual != BUNDLE_SHA256:

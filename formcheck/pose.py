@@ -28,7 +28,7 @@ import numpy as np
 from formcheck.config import PoseConfig
 from formcheck.errors import ConfigError, ModelError
 from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.model_bundle import verify_bundle
+from formcheck.model_bundle import sha256_file, verify_bundle
 from formcheck.progress import NullProgress, ProgressReporter
 from formcheck.video import Frame, VideoInfo, iter_frames
 
@@ -82,13 +82,7 @@ def _landmarker_options(model_path: Path, settings: PoseConfig) -> Any:
 
 def model_id_of(path: Path) -> str:
     """Model identifier: the first 12 hex digits of the bundle's sha256."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:12]
+    return sha256_file(path)[:12]
 
 
 def detect_poses(

@@ -38,13 +38,11 @@ from formcheck.synthetic.detect import Detections, detect_video
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import frame_times_s, noiseless_landmarks_px
 from formcheck.synthetic.render import render_clip
+from formcheck.synthetic.samples import PORTRAIT
 from formcheck.synthetic.truth import Truth
 
 DOC_START = "<!-- measure_bias:start -->"
 DOC_END = "<!-- measure_bias:end -->"
-PORTRAIT = CameraParams(
-    width=540, height=720, scale_px_per_m=300.0, ground_origin_px=(270.0, 660.0)
-)
 HD = CameraParams(width=1280, height=720, scale_px_per_m=345.0, ground_origin_px=(640.0, 678.0))
 DURATION_S = 4.0
 FPS = 60.0

@@ -8,10 +8,10 @@ root; ``--out DIR`` to write elsewhere, ``--only NAME`` for one clip,
 from __future__ import annotations
 
 import argparse
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formcheck.model_bundle import sha256_file
 from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.render import render_clip, truth_path_for
@@ -94,11 +94,6 @@ SAMPLES: tuple[Sample, ...] = (
 )
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def render_sample(sample: Sample, out_dir: Path) -> Path:
     """Render one sample to ``out_dir/<name>.mp4`` (+ truth JSON); returns the video path."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -130,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = [render_sample(sample, args.out) for sample in chosen]
     for path in paths:
         truth = truth_path_for(path)
-        print(f"{path.name}  {path.stat().st_size / 1e3:.0f} kB  sha256 {sha256_of(path)}")
-        print(f"{truth.name}  sha256 {sha256_of(truth)}")
+        print(f"{path.name}  {path.stat().st_size / 1e3:.0f} kB  sha256 {sha256_file(path)}")
+        print(f"{truth.name}  sha256 {sha256_file(truth)}")
     if args.check:
         # Only after every clip is encoded: running MediaPipe first in the same
         # process was seen to change x264's output bytes (not the truth).
