@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import math
 import os
@@ -109,7 +108,7 @@ class Case:
         return f"analyze_run, {extra}"
 
 
-def default_cases(*, with_visual: bool) -> list[Case]:
+def default_cases() -> list[Case]:
     """Every case of the baseline, in table order."""
     cases: list[Case] = []
     for res in ("720p", "1080p"):
@@ -120,8 +119,7 @@ def default_cases(*, with_visual: bool) -> list[Case]:
             Case("pose", res, "video", 1),
         ]
     cases.append(Case("analyze", "720p"))
-    if with_visual:
-        cases.append(Case("analyze", "720p", visual=True))
+    cases.append(Case("analyze", "720p", visual=True))
     return cases
 
 
@@ -889,8 +887,7 @@ def run_all(args: argparse.Namespace, tmp: Path) -> tuple[list[dict[str, Any]], 
     inputs = make_inputs(args.footage, tmp)
     facts = {res: probe_facts(path) for res, path in inputs.videos.items()}
     print(f"inputs ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    with_visual = importlib.util.find_spec("formcheck.report.visual") is not None
-    cases = [c for c in default_cases(with_visual=with_visual) if args.only in f"{c.kind} {c.res}"]
+    cases = [c for c in default_cases() if args.only in f"{c.kind} {c.res}"]
     rows = []
     for case in cases:
         waited = wait_until_idle(args.wait_idle) if args.wait_idle > 0 else 0.0
@@ -928,11 +925,6 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as tmp_name:
         rows, inputs, facts = run_all(args, Path(tmp_name))
     notes = contention_notes(rows)
-    if importlib.util.find_spec("formcheck.report.visual") is None:
-        notes.append(
-            "`formcheck.report.visual` does not exist yet, so `analyze_run` with the annotated "
-            "video and HTML was not measured (it would write neither)."
-        )
     text = render_markdown(
         command=_command_line(argv),
         machine=machine_description(),

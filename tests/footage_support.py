@@ -18,7 +18,7 @@ import numpy as np
 from formcheck.analysis import AnalysisOptions, ClipAnalysis, analyze_clip
 from formcheck.config import Config
 from formcheck.findings import Finding, all_findings
-from formcheck.pipeline import extract_pose
+from formcheck.pipeline import PoseResult, extract_pose
 from formcheck.summary import RunSummary, summarize
 from formcheck.video import iter_frames, probe_video
 from tests.conftest import FOOTAGE_DIR, write_clip
@@ -58,12 +58,18 @@ def variant_path(name: str, variant: str) -> Path:
 
 
 @functools.cache
+def _pose(name: str, variant: str) -> PoseResult:
+    """Pose track of a clip or variant (cached: inference once per session)."""
+    return extract_pose(variant_path(name, variant), config=Config())
+
+
+@functools.cache
 def analysed(
     name: str, variant: str = "original", capture_fps: float | None = None
 ) -> tuple[ClipAnalysis, RunSummary, list[Finding]]:
     """Pose, analysis, summary and findings of a clip (cached for the session)."""
     config = Config()
-    pose = extract_pose(variant_path(name, variant), config=config)
+    pose = _pose(name, variant)
     clip = analyze_clip(
         pose.track,
         config=config,

@@ -71,7 +71,8 @@ def test_cadence_lean_and_contacts(name: str, tmp_root: str) -> None:
 
 def test_clear_overstrider_is_flagged_and_heel_strike_read(tmp_root: str) -> None:
     result, truth = _run("overstrider", tmp_root)
-    assert truth.params.foot_strike_angle_deg >= 8.0 + 10.0  # a clear rearfoot case
+    rearfoot_above = Config().findings.heel_strike.rearfoot_above_deg
+    assert truth.params.foot_strike_angle_deg >= rearfoot_above + 10.0  # a clear rearfoot case
     assert result.report["summary"]["foot_strike"]["class"] == "rearfoot"
     assert _finding(result, "overstride") == "flag"
     assert _finding(result, "heel_strike") == "flag"  # heavy heel strike
@@ -79,7 +80,8 @@ def test_clear_overstrider_is_flagged_and_heel_strike_read(tmp_root: str) -> Non
 
 def test_efficient_runner_reads_ok(tmp_root: str) -> None:
     result, truth = _run("efficient", tmp_root)
-    assert truth.params.trunk_lean_deg <= 12.0 - 5.0  # clearly below caution
+    caution_above = Config().findings.forward_lean.caution_above_deg
+    assert truth.params.trunk_lean_deg <= caution_above - 5.0  # clearly below caution
     assert _finding(result, "forward_lean") == "ok"
     assert _finding(result, "overstride") == "ok"
 

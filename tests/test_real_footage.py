@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.summary import RunSummary
 from tests.conftest import footage
@@ -111,6 +112,7 @@ INVARIANT_CLIPS = ["treadmill_home_left.mp4", "treadmill_fast_left.mp4", "overst
 # 2D angle decides the class: on treadmill_fast_left (5.1 m/s at 30 fps, the
 # foot travels 17 cm between frames) single contacts spread by +-20 deg.
 CLEAR_CLASS_MARGIN_DEG = 3.0
+STRIKE = Config().findings.heel_strike
 
 
 def _class_is_clear(summary: RunSummary) -> bool:
@@ -123,7 +125,10 @@ def _class_is_clear(summary: RunSummary) -> bool:
     standard_error = 1.2533 * np.std(angles, ddof=1) / np.sqrt(angles.size)  # of the median
     margin = max(CLEAR_CLASS_MARGIN_DEG, 2.0 * standard_error)
     median = float(np.median(angles))
-    return min(abs(median - 8.0), abs(median + 1.6)) >= margin
+    return (
+        min(abs(median - STRIKE.rearfoot_above_deg), abs(median - STRIKE.forefoot_below_deg))
+        >= margin
+    )
 
 
 VARIANTS = ["mirrored", "rolled", "half_fps", "half_resolution"]
