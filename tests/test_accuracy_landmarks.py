@@ -21,8 +21,8 @@ from formcheck.summary import summarize
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
 from formcheck.synthetic.noise import NoiseParams
-from formcheck.validation import ClipErrors, clip_errors
-from tools.accuracy_report import CAMERA_720P, RUNNERS
+from formcheck.validation import ClipErrors
+from tools.accuracy_report import CAMERA_720P, RUNNERS, runner_errors
 
 SEEDS = range(8)
 CADENCE_TOL_SPM = 0.5
@@ -39,18 +39,7 @@ SHANK_WORST_TOL_DEG = 1.5
 
 @functools.cache
 def _errors(runner: str) -> list[ClipErrors]:
-    out = []
-    for seed in SEEDS:
-        track, truth = synthetic_track(
-            params=RUNNERS[runner],
-            duration_s=10.0,
-            fps=60.0,
-            camera=CAMERA_720P,
-            noise=NoiseParams(),
-            seed=seed,
-        )
-        out.append(clip_errors(analyze_clip(track, config=Config()), truth))
-    return out
+    return runner_errors(RUNNERS[runner], seeds=SEEDS)
 
 
 @pytest.mark.parametrize("runner", sorted(RUNNERS))

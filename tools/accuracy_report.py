@@ -36,6 +36,29 @@ RUNNERS = {
 }
 
 
+def runner_errors(
+    params: RunnerParams,
+    *,
+    seeds: range,
+    fps: float = 60.0,
+    duration_s: float = 10.0,
+    camera: CameraParams = CAMERA_720P,
+) -> list[ClipErrors]:
+    """Errors of the whole analysis on one synthetic runner, one per seed."""
+    out = []
+    for seed in seeds:
+        track, truth = synthetic_track(
+            params=params,
+            duration_s=duration_s,
+            fps=fps,
+            camera=camera,
+            noise=NoiseParams(),
+            seed=seed,
+        )
+        out.append(clip_errors(analyze_clip(track, config=Config()), truth))
+    return out
+
+
 def _median_and_worst(errs: list[ClipErrors], key: str) -> str:
     """'median, worst' of one error field over runs."""
     v = np.array([getattr(e, key) for e in errs])
@@ -57,17 +80,13 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for name, params in RUNNERS.items():
-        errs = []
-        for seed in range(args.seeds):
-            track, truth = synthetic_track(
-                params=params,
-                duration_s=args.duration,
-                fps=args.fps,
-                camera=CAMERAS[args.camera],
-                noise=NoiseParams(),
-                seed=seed,
-            )
-            errs.append(clip_errors(analyze_clip(track, config=Config()), truth))
+        errs = runner_errors(
+            params,
+            seeds=range(args.seeds),
+            fps=args.fps,
+            duration_s=args.duration,
+            camera=CAMERAS[args.camera],
+        )
         ic = np.concatenate([e.ic_frames_usable for e in errs])
         to = np.concatenate([e.to_frames for e in errs])
 
