@@ -36,7 +36,6 @@ from formcheck.track import PoseTrack
 _FRONT_VIEW_SHOULDER_RATIO = 0.45
 # Leg-cycling check: spread of |ankle x difference| in torso lengths.
 _MIN_LEG_CYCLING = 0.25
-# Mid-stance foot points needed to refine the camera roll.
 # Cadence cross-check: timed contacts needed, and the relative disagreement
 # with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
