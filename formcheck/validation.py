@@ -25,8 +25,9 @@ class ClipErrors:
         Measured minus true cadence, steps/min.
     ic_frames, to_frames : ndarray
         Measured minus true event times of every timed contact, frames.
-    ic_frames_usable : ndarray
-        The same for usable contacts only (those whose angles are reported).
+    ic_frames_usable, to_frames_usable : ndarray
+        The same for usable contacts only (those whose angles and contact
+        times are reported).
     strike_angle_deg, shank_angle_deg, knee_flexion_deg : float
         Measured minus true median (over near-leg usable contacts), degrees.
     strike_angle_each_deg : ndarray
@@ -46,6 +47,7 @@ class ClipErrors:
     ic_frames: np.ndarray
     to_frames: np.ndarray
     ic_frames_usable: np.ndarray
+    to_frames_usable: np.ndarray
     strike_angle_deg: float
     shank_angle_deg: float
     knee_flexion_deg: float
@@ -65,7 +67,7 @@ def clip_errors(clip: ClipAnalysis, truth: object, *, match_s: float = 0.1) -> C
     fps = clip.track.fps
     true_contacts = list(truth.contacts)  # type: ignore[attr-defined]
     ic, to, strike, shank, knee, ahead, right = [], [], [], [], [], [], []
-    ic_usable = []
+    ic_usable, to_usable = [], []
     matched = set()
     for c, a in zip(clip.contacts, clip.angles, strict=True):
         if not c.timed:
@@ -81,6 +83,7 @@ def clip_errors(clip: ClipAnalysis, truth: object, *, match_s: float = 0.1) -> C
         to.append((c.to_s - t.to_s) * fps)
         if c.usable:
             ic_usable.append(ic[-1])
+            to_usable.append(to[-1])
         if a is not None and c.leg == "near":
             strike.append(a.foot_strike_angle_deg - t.foot_strike_angle_deg)
             shank.append(a.shank_angle_deg - t.shank_angle_deg)
@@ -97,6 +100,7 @@ def clip_errors(clip: ClipAnalysis, truth: object, *, match_s: float = 0.1) -> C
         ic_frames=np.asarray(ic),
         to_frames=np.asarray(to),
         ic_frames_usable=np.asarray(ic_usable),
+        to_frames_usable=np.asarray(to_usable),
         strike_angle_deg=_median(strike),
         shank_angle_deg=_median(shank),
         knee_flexion_deg=_median(knee),

@@ -26,7 +26,7 @@ from tools.accuracy_report import CAMERA_720P, RUNNERS, runner_errors
 
 SEEDS = range(8)
 CADENCE_TOL_SPM = 0.5
-IC_WITHIN_ONE_FRAME = 0.95
+WITHIN_ONE_FRAME_SHARE = 0.95
 LEAN_TOL_DEG = 0.5
 # Gate: strike and shank angle at contact within 1.5 deg. Measured: the
 # shank angle meets it on every run (worst 1.43 deg); the strike angle meets
@@ -50,11 +50,14 @@ def test_cadence_within_half_a_step_per_minute(runner: str) -> None:
 
 @pytest.mark.parametrize("runner", sorted(RUNNERS))
 def test_usable_contacts_within_one_frame(runner: str) -> None:
-    # Usable contacts are the ones whose angles are reported; far-leg
-    # contacts timed through a visibility drop-out are marked unusable.
+    # Usable contacts are the ones whose angles and contact times are
+    # reported; far-leg contacts timed through a visibility drop-out are
+    # marked unusable. Measured: IC 98.2-100 %, TO 97.0-100 % per runner.
     ic = np.concatenate([e.ic_frames_usable for e in _errors(runner)])
+    to = np.concatenate([e.to_frames_usable for e in _errors(runner)])
     assert ic.size >= 10 * len(SEEDS)
-    assert np.mean(np.abs(ic) <= 1.0) >= IC_WITHIN_ONE_FRAME
+    assert np.mean(np.abs(ic) <= 1.0) >= WITHIN_ONE_FRAME_SHARE
+    assert np.mean(np.abs(to) <= 1.0) >= WITHIN_ONE_FRAME_SHARE
 
 
 @pytest.mark.parametrize("runner", sorted(RUNNERS))
