@@ -101,12 +101,24 @@ class SlouchConfig:
 
 @dataclass(frozen=True)
 class FindingsConfig:
-    """Thresholds of the four headline findings."""
+    """Thresholds of the four headline findings.
 
+    ``interval_level`` is the coverage of the order-statistic interval given
+    for medians of per-contact angles (strike and shank angle at contact).
+    """
+
+    interval_level: float = 0.95
     forward_lean: LeanConfig = field(default_factory=LeanConfig)
     heel_strike: StrikeConfig = field(default_factory=StrikeConfig)
     overstride: OverstrideConfig = field(default_factory=OverstrideConfig)
     late_run_slouch: SlouchConfig = field(default_factory=SlouchConfig)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.interval_level < 1.0:
+            raise ConfigError(
+                f"findings.interval_level: expected a coverage between 0 and 1, "
+                f"got {self.interval_level}"
+            )
 
 
 @dataclass(frozen=True)

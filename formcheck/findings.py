@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from formcheck.config import FindingsConfig
+from formcheck.metrics.intervals import MedianInterval, median_interval, outlying
 from formcheck.summary import RunSummary
 
 Status = Literal["ok", "caution", "flag", "unknown"]
@@ -130,8 +131,22 @@ def _stride_evidence(
     return [(s.clip, s.frame) for s in (typical, worst)]
 
 
+# Shank angles further than this many scaled MADs (floor in degrees) from
+# the median are gross errors, not scatter (Hampel identifier).
+_OUTLIER_MADS = 3.5
+_OUTLIER_MIN_SPREAD_DEG = 5.0
+
+
 def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
-    """Shank angle and foot-ahead distance at initial contact (METRICS.md section 3)."""
+    """Shank angle and foot-ahead distance at initial contact (METRICS.md section 3).
+
+    The verdict accounts for how well the contacts pin the median shank
+    angle down (:func:`median_interval`): ``flag`` needs most contacts past
+    both flag limits and the interval of the median above the caution
+    limit, which needs enough contacts for the interval to reach its level;
+    ``ok`` needs the interval below the flag limit. Anything in between,
+    including too few contacts to tell, is ``caution`` and says so.
+    """
     c = cfg.overstride
     rows = [r for r in summary.contacts if r.leg == summary.strike_leg]
     shank = np.array([r.shank_angle_deg for r in rows], dtype=float)
@@ -144,33 +159,31 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
             "deg",
             OVERSTRIDE_REFERENCE,
         )
+    # A landing found a frame or two late (30 fps) reads the shank already
+    # swung back under the body: a gross error that would widen the
+    # interval, so it is set aside (and counted in the reason).
+    far = outlying(shank, n_mads=_OUTLIER_MADS, min_spread=_OUTLIER_MIN_SPREAD_DEG)
+    good &= ~far
     shank, ahead = shank[good], ahead[good]
     rows = [r for r, g in zip(rows, good, strict=True) if g]
     flagged = (shank > c.flag_shank_angle_deg) & (ahead > c.flag_foot_ahead_leg_lengths)
     share = float(flagged.mean())
-    med_shank, med_ahead = float(np.median(shank)), float(np.median(ahead))
+    mid = median_interval(shank, level=cfg.interval_level)
+    med_ahead = float(np.median(ahead))
     knee = summary.knee_flexion_ic_deg
     straight = np.isfinite(knee) and knee < c.straight_knee_below_deg
     worst = rows[int(np.argmax(shank))]
-    typical = rows[int(np.argmin(np.abs(shank - med_shank)))]
+    typical = rows[int(np.argmin(np.abs(shank - mid.median)))]
     evidence = [(typical.clip, typical.frame), (worst.clip, worst.frame)]
-    q1, q3 = np.percentile(shank, [25, 75])
     detail = (
-        f"shank angle {med_shank:.1f}°, heel {med_ahead:.2f} leg lengths ahead of the "
-        f"hips, knee flexion {knee:.0f}° at contact (median of {shank.size} contacts; "
-        f"middle half of shank angles {q1:.1f}° to {q3:.1f}°)"
+        f"shank angle {mid.median:.1f}° (median of {mid.n} contacts, "
+        f"{100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°), heel "
+        f"{med_ahead:.2f} leg lengths ahead of the hips, knee flexion {knee:.0f}° at contact"
+        + (f"; {int(far.sum())} outlying contact(s) set aside" if far.any() else "")
     )
-    if share > c.majority_share:
-        status: Status = "flag"
-        reason = f"overstriding on {100 * share:.0f} % of contacts: {detail}"
-    elif med_shank >= c.caution_shank_angle_deg or straight:
-        status = "caution"
-        reason = f"landing somewhat ahead: {detail}" + (
-            "; straight-leg landing" if straight else ""
-        )
-    else:
-        status = "ok"
-        reason = f"foot lands under the body: {detail}"
+    status, reason = _overstride_verdict(
+        cfg, share=share, mid=mid, straight=straight, detail=detail
+    )
     cue = (
         "Land with the foot closer under the hips; a 5-10 % higher step rate helps "
         "(Heiderscheit 2011)."
@@ -178,8 +191,32 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         else "Keep landing under the body."
     )
     return Finding(
-        "overstride", status, med_shank, "deg", reason, cue, OVERSTRIDE_REFERENCE, evidence
+        "overstride", status, mid.median, "deg", reason, cue, OVERSTRIDE_REFERENCE, evidence
     )
+
+
+def _overstride_verdict(
+    cfg: FindingsConfig, *, share: float, mid: MedianInterval, straight: bool, detail: str
+) -> tuple[Status, str]:
+    """Status and reason of the overstride finding (see :func:`overstride`)."""
+    c = cfg.overstride
+    sure = mid.coverage >= cfg.interval_level
+    most = share > c.majority_share
+    if most and sure and mid.low >= c.caution_shank_angle_deg:
+        return "flag", f"overstriding on {100 * share:.0f} % of contacts: {detail}"
+    if mid.median >= c.caution_shank_angle_deg or straight:
+        extra = "; straight-leg landing" if straight else ""
+        if most:
+            extra += (
+                f"; overstriding on {100 * share:.0f} % of contacts, but too few or too "
+                "scattered to be sure"
+            )
+        return "caution", f"landing somewhat ahead: {detail}{extra}"
+    if mid.high > c.flag_shank_angle_deg:
+        return "caution", (
+            f"unclear: the median is low but the contacts cannot rule out overstriding: {detail}"
+        )
+    return "ok", f"foot lands under the body: {detail}"
 
 
 def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Status) -> Finding:
@@ -200,7 +237,15 @@ def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Sta
     typical = rows[int(np.argmin(np.abs(angles - angle)))]
     worst = rows[int(np.argmax(angles))]
     evidence = [(typical.clip, typical.frame), (worst.clip, worst.frame)]
-    base = f"{summary.strike_class} strike, median strike angle {angle:.1f}° ({mix}){leg_note}"
+    mid = median_interval(angles, level=cfg.interval_level)
+    h = cfg.heel_strike
+    spans = any(mid.low < cut < mid.high for cut in (h.forefoot_below_deg, h.rearfoot_above_deg))
+    base = (
+        f"{summary.strike_class} strike, median strike angle {angle:.1f}° "
+        f"({100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°"
+        + ("; it spans a class cut-off, so the class is uncertain" if spans else "")
+        + f"; {mix}){leg_note}"
+    )
     if summary.strike_class == "rearfoot" and overstride_status == "flag":
         status: Status = "flag"
         reason = f"heavy heel strike: {base}, together with overstriding"

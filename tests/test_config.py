@@ -31,6 +31,7 @@ def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
         ("[pose]\nrunning_mode = 'live'\n", "expected one of"),
         ("[pose]\nbogus = 1\n", "unknown key"),
         ("[pose\n", "invalid TOML"),
+        ("[findings]\ninterval_level = 95\n", "coverage between 0 and 1"),
     ],
 )
 def test_bad_files_name_the_file_and_problem(tmp_path: Path, text: str, fragment: str) -> None:

@@ -1,0 +1,138 @@
+"""Unit tests of the median interval and the overstride verdict (answers by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.config import FindingsConfig
+from formcheck.findings import heel_strike, overstride
+from formcheck.metrics.intervals import median_interval, outlying
+from formcheck.summary import ContactRow, RunSummary
+
+
+def test_median_interval_ranks_and_coverage_by_hand() -> None:
+    # n = 10: P(B <= 1) = 11/1024, so k = 2 covers 1 - 22/1024 = 97.9 %;
+    # k = 3 would cover 1 - 2 * 56/1024 = 89.1 % < 95 %.
+    mi = median_interval(np.arange(1.0, 11.0), level=0.95)
+    assert (mi.low, mi.high, mi.median, mi.n) == (2.0, 9.0, 5.5, 10)
+    assert mi.coverage == pytest.approx(1 - 22 / 1024)
+    # n = 6: only the full range reaches 95 % (1 - 2/64 = 96.9 %).
+    mi = median_interval(np.array([6.0, 1.0, 5.0, 2.0, 4.0, 3.0]), level=0.95)
+    assert (mi.low, mi.high) == (1.0, 6.0)
+    assert mi.coverage == pytest.approx(1 - 2 / 64)
+
+
+def test_median_interval_with_too_few_values_gives_the_range_and_its_coverage() -> None:
+    mi = median_interval(np.array([3.0, np.nan, 1.0, 2.0]), level=0.95)
+    assert (mi.low, mi.median, mi.high, mi.n) == (1.0, 2.0, 3.0, 3)
+    assert mi.coverage == pytest.approx(0.75)  # 1 - 2/8
+    empty = median_interval(np.array([np.nan]))
+    assert empty.n == 0 and np.isnan(empty.median)
+    with pytest.raises(ValueError, match="level"):
+        median_interval(np.ones(3), level=1.0)
+
+
+def test_outlying_uses_the_spread_floor() -> None:
+    x = np.array([10.0, 10.0, 10.0, 10.0, 27.0, 26.0, np.nan])
+    # MAD 0 -> floor 5: limit 3.5 * 5 = 17.5 from the median 10.
+    assert not outlying(x, n_mads=3.5, min_spread=5.0).any()
+    x[4] = 28.0
+    assert outlying(x, n_mads=3.5, min_spread=5.0).tolist()[4] is True
+
+
+def _summary(
+    shank_deg: list[float],
+    ahead: list[float],
+    knee_deg: float = 20.0,
+    strike_deg: list[float] | None = None,
+) -> RunSummary:
+    strike = strike_deg or [5.0] * len(shank_deg)
+    rows = [
+        ContactRow(
+            clip=0,
+            contact=i,
+            frame=10 * i,
+            leg="near",
+            elapsed_s=0.3 * i,
+            foot_strike_angle_deg=f,
+            strike_class="midfoot",
+            shank_angle_deg=s,
+            knee_flexion_deg=knee_deg,
+            foot_ahead_leg_lengths=a,
+            peak_stance_knee_flexion_deg=40.0,
+            contact_time_ms=250.0,
+        )
+        for i, (s, a, f) in enumerate(zip(shank_deg, ahead, strike, strict=True))
+    ]
+    nan = float("nan")
+    return RunSummary(
+        strides=[],
+        contacts=rows,
+        cadence_spm=170.0,
+        contact_time_ms=250.0,
+        contact_time_resolution_ms=16.7,
+        duty_factor=0.35,
+        trunk_lean_deg=5.0,
+        strike_leg="near",
+        strike_angle_deg=float(np.median(strike)),
+        strike_class="midfoot",
+        strike_share={"midfoot": 1.0},
+        shank_angle_deg=float(np.median(shank_deg)),
+        foot_ahead_leg_lengths=float(np.median(ahead)),
+        knee_flexion_ic_deg=knee_deg,
+        peak_stance_knee_flexion_deg=40.0,
+        vertical_oscillation_leg_lengths=nan,
+        vertical_oscillation_cm=nan,
+        step_length_m=nan,
+        vertical_ratio_percent=nan,
+        lean_drift=None,
+        head_drift=None,
+        asymmetry={},
+    )
+
+
+def test_overstride_flag_needs_enough_consistent_contacts() -> None:
+    cfg = FindingsConfig()
+    six = [12.0, 13.0, 14.0, 15.0, 16.0, 17.0]
+    assert overstride(_summary(six, [0.3] * 6), cfg).status == "flag"
+    # The same angles on 5 contacts: no 95 % interval -> caution, says why.
+    five = overstride(_summary(six[:5], [0.3] * 5), cfg)
+    assert five.status == "caution"
+    assert "too few or too scattered" in five.reason
+    # One contact at 2 deg drags the interval's low end below 6: caution.
+    low = overstride(_summary([2.0, *six[1:]], [0.3] * 6), cfg)
+    assert low.status == "caution"
+
+
+def test_overstride_sets_aside_a_mis_timed_landing() -> None:
+    cfg = FindingsConfig()
+    angles = [-20.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]
+    result = overstride(_summary(angles, [0.05] + [0.3] * 6), cfg)
+    assert result.status == "flag"
+    assert "1 outlying contact(s) set aside" in result.reason
+    assert result.value == pytest.approx(14.5)
+
+
+def test_overstride_ok_needs_the_interval_below_the_flag_limit() -> None:
+    cfg = FindingsConfig()
+    assert overstride(_summary([1.0, 2.0, 3.0, 4.0], [0.1] * 4), cfg).status == "ok"
+    unclear = overstride(_summary([-3.0, 2.0, 4.0, 13.0], [0.1, 0.1, 0.1, 0.3]), cfg)
+    assert unclear.status == "caution"
+    assert unclear.reason.startswith("unclear")
+    # A straight knee at contact is caution whatever the shank says.
+    straight = overstride(_summary([1.0, 2.0, 3.0, 4.0], [0.1] * 4, knee_deg=10.0), cfg)
+    assert straight.status == "caution"
+
+
+def test_heel_strike_reason_says_when_the_class_is_uncertain() -> None:
+    cfg = FindingsConfig()
+    clear = heel_strike(_summary([3.0] * 6, [0.1] * 6, strike_deg=[2.0] * 3 + [4.0] * 3), cfg, "ok")
+    # Six contacts: the full range, covering 1 - 2/64 = 97 %.
+    assert "97 % interval 2.0° to 4.0°" in clear.reason
+    assert "uncertain" not in clear.reason
+    # Contacts from 2 to 12 deg: the interval spans the 8 deg rearfoot cut-off.
+    mixed = heel_strike(
+        _summary([3.0] * 6, [0.1] * 6, strike_deg=[2.0, 5.0, 7.0, 9.0, 10.0, 12.0]), cfg, "ok"
+    )
+    assert "class is uncertain" in mixed.reason
