@@ -131,7 +131,7 @@ def _stride_evidence(
     return [(s.clip, s.frame) for s in (typical, worst)]
 
 
-# Shank angles further than this many scaled MADs (floor in degrees) from
+# Shank angles further than this many scaled MADs (floor in degrees) below
 # the median are gross errors, not scatter (Hampel identifier).
 _OUTLIER_MADS = 3.5
 _OUTLIER_MIN_SPREAD_DEG = 5.0
@@ -142,28 +142,35 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
 
     The verdict accounts for how well the contacts pin the median shank
     angle down (:func:`median_interval`): ``flag`` needs most contacts past
-    both flag limits and the interval of the median above the caution
-    limit, which needs enough contacts for the interval to reach its level;
-    ``ok`` needs the interval below the flag limit. Anything in between,
-    including too few contacts to tell, is ``caution`` and says so.
+    both flag limits and the interval of the median at or above the caution
+    limit, with enough contacts for the interval to reach its level (6 at
+    95 %); ``ok`` needs the interval (the full range when there are fewer
+    contacts) at or below the flag limit. Anything in between, including
+    too few contacts to flag, is ``caution`` and says so. Shank angles far
+    below the rest (mis-timed landings) are set aside first.
     """
     c = cfg.overstride
     rows = [r for r in summary.contacts if r.leg == summary.strike_leg]
     shank = np.array([r.shank_angle_deg for r in rows], dtype=float)
     ahead = np.array([r.foot_ahead_leg_lengths for r in rows], dtype=float)
     good = np.isfinite(shank) & np.isfinite(ahead)
+    # A landing found a frame or two late (30 fps) reads the shank already
+    # swung back under the body: a gross error on the low side that would
+    # widen the interval, so it is set aside (and counted in the reason).
+    # High values are kept: they are what the finding looks for.
+    far = np.zeros_like(good)
+    far[good] = outlying(
+        shank[good], n_mads=_OUTLIER_MADS, min_spread=_OUTLIER_MIN_SPREAD_DEG, side="low"
+    )
+    set_aside = f"; {int(far.sum())} outlying low contact(s) set aside" if far.any() else ""
+    good &= ~far
     if good.sum() < 3:
         return _unknown(
             "overstride",
-            f"only {int(good.sum())} measurable contacts (3 needed)",
+            f"only {int(good.sum())} measurable contacts (3 needed){set_aside}",
             "deg",
             OVERSTRIDE_REFERENCE,
         )
-    # A landing found a frame or two late (30 fps) reads the shank already
-    # swung back under the body: a gross error that would widen the
-    # interval, so it is set aside (and counted in the reason).
-    far = outlying(shank, n_mads=_OUTLIER_MADS, min_spread=_OUTLIER_MIN_SPREAD_DEG)
-    good &= ~far
     shank, ahead = shank[good], ahead[good]
     rows = [r for r, g in zip(rows, good, strict=True) if g]
     flagged = (shank > c.flag_shank_angle_deg) & (ahead > c.flag_foot_ahead_leg_lengths)
@@ -179,7 +186,7 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         f"shank angle {mid.median:.1f}° (median of {mid.n} contacts, "
         f"{100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°), heel "
         f"{med_ahead:.2f} leg lengths ahead of the hips, knee flexion {knee:.0f}° at contact"
-        + (f"; {int(far.sum())} outlying contact(s) set aside" if far.any() else "")
+        f"{set_aside}"
     )
     status, reason = _overstride_verdict(
         cfg, share=share, mid=mid, straight=straight, detail=detail

@@ -33,12 +33,16 @@ def test_median_interval_with_too_few_values_gives_the_range_and_its_coverage() 
         median_interval(np.ones(3), level=1.0)
 
 
-def test_outlying_uses_the_spread_floor() -> None:
+def test_outlying_uses_the_spread_floor_and_the_side() -> None:
     x = np.array([10.0, 10.0, 10.0, 10.0, 27.0, 26.0, np.nan])
     # MAD 0 -> floor 5: limit 3.5 * 5 = 17.5 from the median 10.
     assert not outlying(x, n_mads=3.5, min_spread=5.0).any()
     x[4] = 28.0
     assert outlying(x, n_mads=3.5, min_spread=5.0).tolist()[4] is True
+    assert not outlying(x, n_mads=3.5, min_spread=5.0, side="low").any()
+    y = np.array([-8.0, 10.0, 10.0, 10.0, 10.0, 10.0])
+    assert outlying(y, n_mads=3.5, min_spread=5.0, side="low").tolist() == [True] + [False] * 5
+    assert not outlying(y, n_mads=3.5, min_spread=5.0, side="high").any()
 
 
 def _summary(
@@ -103,6 +107,8 @@ def test_overstride_flag_needs_enough_consistent_contacts() -> None:
     # One contact at 2 deg drags the interval's low end below 6: caution.
     low = overstride(_summary([2.0, *six[1:]], [0.3] * 6), cfg)
     assert low.status == "caution"
+    assert "interval 2.0° to 17.0°" in low.reason
+    assert "too few or too scattered to be sure" in low.reason
 
 
 def test_overstride_sets_aside_a_mis_timed_landing() -> None:
@@ -110,8 +116,22 @@ def test_overstride_sets_aside_a_mis_timed_landing() -> None:
     angles = [-20.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0]
     result = overstride(_summary(angles, [0.05] + [0.3] * 6), cfg)
     assert result.status == "flag"
-    assert "1 outlying contact(s) set aside" in result.reason
+    assert "1 outlying low contact(s) set aside" in result.reason
     assert result.value == pytest.approx(14.5)
+
+
+def test_overstride_keeps_high_values_and_recounts_after_setting_aside() -> None:
+    cfg = FindingsConfig()
+    # A high value is what the finding looks for: never set aside.
+    high = overstride(_summary([12.0, 13.0, 14.0, 14.0, 15.0, 40.0], [0.3] * 6), cfg)
+    assert high.status == "flag"
+    assert "set aside" not in high.reason
+    assert "interval 12.0° to 40.0°" in high.reason
+    # Three contacts, one of them a mis-timed landing: 2 left, too few.
+    few = overstride(_summary([-30.0, 5.0, 5.5], [0.0, 0.2, 0.2]), cfg)
+    assert few.status == "unknown"
+    assert "only 2 measurable contacts" in few.reason
+    assert "1 outlying low contact(s) set aside" in few.reason
 
 
 def test_overstride_ok_needs_the_interval_below_the_flag_limit() -> None:

@@ -73,6 +73,15 @@ def test_overstride_labels_agree_on_every_variant(name: str, variant: str) -> No
     assert over.status in OVERSTRIDE_LABELS[name], over.reason
 
 
+def test_the_clearest_overstrider_is_flagged() -> None:
+    # overstride_a2's contacts lie at 12.5-21.9 deg (one mis-timed landing
+    # at -20 set aside), far from the 6 deg the interval must clear.
+    footage("overstride_a2.mp4")
+    _, _, findings = analysed("overstride_a2.mp4")
+    over = finding(findings, "overstride")
+    assert over.status == "flag", over.reason
+
+
 @pytest.mark.parametrize(
     ("name", "phrase"),
     [

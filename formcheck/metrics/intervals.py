@@ -17,9 +17,13 @@ full range is returned with its lower coverage and the caller decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy.stats import binom
+
+# Scales a median absolute deviation to the standard deviation of normal data.
+_MAD_TO_SD = 1.4826
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def median_interval(values: np.ndarray, *, level: float = 0.95) -> MedianInterva
     Parameters
     ----------
     values : ndarray, shape (n,)
-        NaN values are ignored.
+        Non-finite values are ignored.
     level : float
         Wanted coverage, 0 < level < 1.
 
@@ -82,29 +86,42 @@ def median_interval(values: np.ndarray, *, level: float = 0.95) -> MedianInterva
     )
 
 
-def outlying(values: np.ndarray, *, n_mads: float, min_spread: float) -> np.ndarray:
+def outlying(
+    values: np.ndarray,
+    *,
+    n_mads: float,
+    min_spread: float,
+    side: Literal["both", "low", "high"] = "both",
+) -> np.ndarray:
     """Values far from the median (Hampel identifier, applied once).
 
     Parameters
     ----------
     values : ndarray, shape (n,)
+        The values to screen; non-finite values are never outlying.
     n_mads : float
         How many scaled median absolute deviations (1.4826 MAD, the normal
         standard deviation's consistent estimate) count as far.
     min_spread : float
         Floor for the scaled MAD, in the values' unit, so that tightly
         clustered values do not make ordinary scatter look far.
+    side : {"both", "low", "high"}
+        Which side of the median counts.
 
     Returns
     -------
     ndarray of bool, shape (n,)
-        True for finite values beyond the limit; NaN values are False.
+        True for finite values beyond the limit on the chosen side.
     """
     x = np.asarray(values, dtype=float)
     finite = np.isfinite(x)
     if not finite.any():
         return np.zeros(x.shape, dtype=bool)
     med = float(np.median(x[finite]))
-    spread = max(1.4826 * float(np.median(np.abs(x[finite] - med))), min_spread)
+    spread = max(_MAD_TO_SD * float(np.median(np.abs(x[finite] - med))), min_spread)
+    limit = n_mads * spread
     with np.errstate(invalid="ignore"):
-        return finite & (np.abs(x - med) > n_mads * spread)
+        low = x < med - limit
+        high = x > med + limit
+    far = {"both": low | high, "low": low, "high": high}[side]
+    return finite & far
