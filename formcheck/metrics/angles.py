@@ -72,15 +72,3 @@ def knee_flexion_deg(xy: np.ndarray, leg: LegIndices) -> np.ndarray:
     b = xy[..., leg.ankle, :] - xy[..., leg.knee, :]
     cos = np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
     return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
-def at_time(values: np.ndarray, times_s: np.ndarray, t: float) -> float:
-    """Linear interpolation of a per-frame series (n,) at time ``t``; NaN-aware."""
-    i = int(np.searchsorted(times_s, t))
-    if i <= 0:
-        return float(values[0])
-    if i >= times_s.size:
-        return float(values[-1])
-    t0, t1 = times_s[i - 1], times_s[i]
-    w = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
-    return float((1 - w) * values[i - 1] + w * values[i])
