@@ -74,8 +74,8 @@ def test_overstride_labels_agree_on_every_variant(name: str, variant: str) -> No
 
 
 def test_the_clearest_overstrider_is_flagged() -> None:
-    # overstride_a2's contacts lie at 12.5-21.9 deg (one mis-timed landing
-    # at -20 set aside), far from the 6 deg the interval must clear.
+    # overstride_a2's contacts lie at 16.6-27.5 deg (one mis-timed landing
+    # at -19 set aside), far above the 6 deg the interval must clear.
     footage("overstride_a2.mp4")
     _, _, findings = analysed("overstride_a2.mp4")
     over = finding(findings, "overstride")

@@ -9,7 +9,7 @@ corner at the sub-frame contact time, fitted over 50 ms or 3 frames either
 side, whichever is longer. At 30 fps the low-passed landmarks read at the
 contact time gave shank angles 4-6 deg low and knee flexion 4-10 deg high
 on the synthetic runner; the corner fit over 3 frames a side cuts these to
-within about 1.5 and 2.3 deg (docs/accuracy.md).
+at most 1.5 and 2.3 deg (median per runner; docs/accuracy.md).
 """
 
 from __future__ import annotations
