@@ -74,6 +74,19 @@ def test_report_json_contract() -> None:
     assert _no_nan(report)
 
 
+def test_low_frame_rate_is_warned_about_and_60_fps_is_not() -> None:
+    # Landing timing and the strike angle degrade below 60 fps
+    # (docs/accuracy.md, 30 fps table); the report must say so.
+    low, _ = synthetic_track(params=RunnerParams(), duration_s=8, fps=30, seed=3)
+    high, _ = synthetic_track(params=RunnerParams(), duration_s=8, fps=60, seed=3)
+    low_report, _ = analyse_tracks([low], offsets=[0.0], path="x.mp4")
+    high_report, _ = analyse_tracks([high], offsets=[0.0], path="x.mp4")
+    warned = [w for w in low_report["warnings"] if "frame rate 30 fps" in w]
+    assert len(warned) == 1
+    assert "strike angle" in warned[0] and "60 fps or more is recommended" in warned[0]
+    assert not any("frame rate" in w for w in high_report["warnings"])
+
+
 def test_early_and_late_clips_of_one_run_give_the_drift() -> None:
     # One runner whose lean drifts 0.1 deg/min; clips at 5:00 and 45:00 differ by 4 deg.
     params = RunnerParams(trunk_lean_drift_deg_per_min=0.1)
