@@ -38,6 +38,7 @@ from formcheck.landmarks import (
     RIGHT_LEG,
     RIGHT_SHOULDER,
 )
+from formcheck.metrics.intervals import MAD_TO_SD
 from formcheck.track import PoseTrack
 
 Side = Literal["left", "right"]
@@ -45,7 +46,6 @@ Side = Literal["left", "right"]
 # Landmarks whose positions decide leg identity (hips overlap in a side view).
 _IDENTITY_LEFT = (LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
 _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
-_MAD_TO_SD = 1.4826
 # Cost (torso lengths) of an acceleration term that cannot be computed.
 _MISSING_ACCEL_COST = 0.5
 
@@ -127,7 +127,7 @@ def hampel_mask(
             warnings.simplefilter("ignore", RuntimeWarning)
             median = np.nanmedian(windows, axis=-1)
             mad = np.nanmedian(np.abs(windows - median[..., None]), axis=-1)
-        scale = np.maximum(_MAD_TO_SD * mad, floor)
+        scale = np.maximum(MAD_TO_SD * mad, floor)
         return np.abs(series - median) > n_sigma * scale
 
 

@@ -28,6 +28,7 @@ from formcheck.landmarks import (
     RIGHT_HEEL,
     RIGHT_HIP,
 )
+from formcheck.metrics.intervals import MAD_TO_SD
 from formcheck.metrics.trend import theil_sen
 
 Facing = Literal["right", "left"]
@@ -247,7 +248,7 @@ def stance_ground_roll(xy_px: np.ndarray, stances: dict[str, list[tuple[int, int
         design = np.column_stack([x] + [(grp == g).astype(float) for g in np.unique(grp)])
         coef, *_ = np.linalg.lstsq(design[keep], y[keep], rcond=None)
         resid = y - design @ coef
-        spread = 1.4826 * np.median(np.abs(resid[keep])) + 1e-9
+        spread = MAD_TO_SD * np.median(np.abs(resid[keep])) + 1e-9
         keep = np.abs(resid) <= 3.0 * spread
         slope = float(coef[0])
     return float(np.degrees(np.arctan(-slope)))

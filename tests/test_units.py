@@ -210,15 +210,20 @@ def _foot_signals(fps: float, ic_s: list[float], contact_s: float, stride_s: flo
     return t, height, forward
 
 
-def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
-    fps, stride_s, contact_s = 60.0, 0.7, 0.24
-    ic_s = [0.5083 + k * stride_s for k in range(7)]
-    t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
-    contacts = detect_leg_contacts(
+def _near_contacts(
+    t: np.ndarray,
+    height: np.ndarray,
+    forward: np.ndarray,
+    measured: np.ndarray,
+    fps: float,
+    stride_s: float,
+) -> list[Contact]:
+    """Contacts of one leg from noise-free signals (height is also the raw height)."""
+    return detect_leg_contacts(
         height=height,
         raw_height=height,
         forward=forward,
-        measured=np.ones(t.size, bool),
+        measured=measured,
         times_s=t,
         fps=fps,
         stride_frames=stride_s * fps,
@@ -226,6 +231,13 @@ def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
         leg_length_px=300.0,
         config=GaitConfig(),
     )
+
+
+def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
+    fps, stride_s, contact_s = 60.0, 0.7, 0.24
+    ic_s = [0.5083 + k * stride_s for k in range(7)]
+    t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
+    contacts = _near_contacts(t, height, forward, np.ones(t.size, bool), fps, stride_s)
     timed = [c for c in contacts if c.timed]
     assert len(timed) >= 6
     for c in timed:
@@ -243,18 +255,7 @@ def test_one_gap_filled_frame_near_an_event_is_allowed_two_are_not() -> None:
     def third_contact(unmeasured: list[int]) -> Contact:
         measured = np.ones(t.size, bool)
         measured[unmeasured] = False
-        contacts = detect_leg_contacts(
-            height=height,
-            raw_height=height,
-            forward=forward,
-            measured=measured,
-            times_s=t,
-            fps=fps,
-            stride_frames=stride_s * fps,
-            leg="near",
-            leg_length_px=300.0,
-            config=GaitConfig(),
-        )
+        contacts = _near_contacts(t, height, forward, measured, fps, stride_s)
         return min(contacts, key=lambda c: abs(c.ic_s - ic_s[2]))
 
     clean = third_contact([])

@@ -22,8 +22,9 @@ from typing import Literal
 import numpy as np
 from scipy.stats import binom
 
-# Scales a median absolute deviation to the standard deviation of normal data.
-_MAD_TO_SD = 1.4826
+# Scales a median absolute deviation to the standard deviation of normal data
+# (shared by the Hampel filters in clean.py and here, and scene.py's fit).
+MAD_TO_SD = 1.4826
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def outlying(
     if not finite.any():
         return np.zeros(x.shape, dtype=bool)
     med = float(np.median(x[finite]))
-    spread = max(_MAD_TO_SD * float(np.median(np.abs(x[finite] - med))), min_spread)
+    spread = max(MAD_TO_SD * float(np.median(np.abs(x[finite] - med))), min_spread)
     limit = n_mads * spread
     with np.errstate(invalid="ignore"):
         low = x < med - limit
