@@ -35,7 +35,11 @@ from formcheck.metrics.angles import (
     shank_angle_deg,
     trunk_lean_deg,
 )
-from formcheck.metrics.contact_angles import classify_strike, value_at_event
+from formcheck.metrics.contact_angles import (
+    classify_strike,
+    value_at_event,
+    value_between_frames,
+)
 from formcheck.metrics.dynamics import asymmetry_percent, cadence_spm, duty_factor
 from formcheck.metrics.posture import posture_drift
 from formcheck.scene import Scene, detect_facing
@@ -92,6 +96,17 @@ def test_value_at_event_follows_a_corner_exactly() -> None:
     series = np.where(t < corner, 12 + 200 * (t - corner), 12 - 300 * (t - corner))
     assert value_at_event(series, t, corner, window_s=0.05) == pytest.approx(12.0, abs=1e-9)
     assert np.isnan(value_at_event(series, t, 0.001, window_s=0.05))
+
+
+def test_value_between_frames_interpolates_and_refuses_missing_frames() -> None:
+    t = np.array([0.0, 0.1, 0.2, 0.3])
+    series = np.array([10.0, 12.0, np.nan, 4.0])
+    assert value_between_frames(series, t, 0.025) == pytest.approx(10.5)
+    assert value_between_frames(series, t, 0.1) == 12.0  # on a frame
+    assert value_between_frames(series, t, 0.0) == 10.0  # the first frame
+    assert np.isnan(value_between_frames(series, t, 0.15))  # a neighbour missing
+    assert np.isnan(value_between_frames(series, t, -0.01))
+    assert np.isnan(value_between_frames(series, t, 0.31))
 
 
 # --- cleaning -----------------------------------------------------------------------

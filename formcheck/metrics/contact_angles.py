@@ -10,6 +10,16 @@ side, whichever is longer. At 30 fps the low-passed landmarks read at the
 contact time gave shank angles 4-6 deg low and knee flexion 4-10 deg high
 on the synthetic runner; the corner fit over 3 frames a side cuts these to
 at most 1.5 and 2.3 deg (median per runner; docs/accuracy.md).
+
+The foot strike angle is the exception when frames are dense. The sole's
+angle peaks at contact and the slap to foot-flat takes 30-40 ms, so the
+peak is rounded on the scale of a 60 fps frame: a corner fitted to it
+overshoots (+1.0 deg on exact synthetic landmarks at the true contact
+time). From 50 fps up the strike angle is therefore read the way 2D video
+studies read it, at the contact instant, interpolated between the two
+frames around it (:func:`value_between_frames`). Below 50 fps one frame
+interval is as long as the slap itself, and the corner fit, which
+extrapolates both sides to the peak between frames, is the better reading.
 """
 
 from __future__ import annotations
@@ -36,6 +46,9 @@ StrikeClass = Literal["rearfoot", "midfoot", "forefoot"]
 # side at 30 fps; 50 ms is 3 frames at 60 fps).
 _EVENT_WINDOW_S = 0.05
 _EVENT_WINDOW_FRAMES = 3
+# Frame interval at or below which the strike angle is interpolated at the
+# contact instant rather than read from the corner fit (50 fps).
+_STRIKE_INTERPOLATED_FRAME_S = 1.0 / 50.0
 # How far before the detected contact to look for the heel's forward reach.
 _REACH_SEARCH_S = 0.2
 # Latest landing after that reach, seconds.
@@ -102,7 +115,10 @@ def contact_angles(
     def at_contact(series_of: Callable[[np.ndarray], np.ndarray]) -> float:
         return value_at_event(series_of(raw), times_s, t_eval, window_s=window_s)
 
-    fsa = at_contact(lambda xy: foot_strike_angle_deg(xy, leg))
+    if frame_s <= _STRIKE_INTERPOLATED_FRAME_S:
+        fsa = value_between_frames(foot_strike_angle_deg(raw, leg), times_s, t_eval)
+    else:
+        fsa = at_contact(lambda xy: foot_strike_angle_deg(xy, leg))
     shank = at_contact(lambda xy: shank_angle_deg(xy, leg))
     knee_ic = at_contact(lambda xy: knee_flexion_deg(xy, leg))
     ahead = at_contact(lambda xy: xy[:, leg.heel, 0] - hip_mid(xy)[:, 0])
@@ -183,3 +199,33 @@ def value_at_event(
     design = np.stack([np.ones_like(dt), np.minimum(dt, 0.0), np.maximum(dt, 0.0)], axis=1)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return float(coef[0])
+
+
+def value_between_frames(series: np.ndarray, times_s: np.ndarray, t_s: float) -> float:
+    """Value of a per-frame series at ``t_s``, interpolated linearly between
+    the frames on either side of it.
+
+    Parameters
+    ----------
+    series : ndarray, shape (n_frames,)
+    times_s : ndarray, shape (n_frames,)
+        Increasing frame times, seconds.
+    t_s : float
+        Event time, seconds.
+
+    Returns
+    -------
+    float
+        NaN when ``t_s`` lies outside the frames or either neighbouring
+        frame is NaN (a missing frame is not bridged here: the event's own
+        frames must be measured).
+    """
+    hi = int(np.searchsorted(times_s, t_s, side="left"))
+    if hi < times_s.size and times_s[hi] == t_s:
+        return float(series[hi])
+    if hi == 0 or hi >= times_s.size:
+        return float("nan")
+    lo = hi - 1
+    span_s = times_s[hi] - times_s[lo]
+    w = (t_s - times_s[lo]) / span_s
+    return float((1.0 - w) * series[lo] + w * series[hi])
