@@ -21,9 +21,11 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from formcheck.config import GaitConfig
+from formcheck.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
 from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
 
 LegName = Literal["near", "far"]
+LandingCue = Literal["foot height", "ground speed"]
 
 # At initial contact the foot is at least this far (share of its fore-aft
 # excursion) from the back of its swing.
@@ -61,6 +63,8 @@ class Contact:
         complete contact (true for usable contacts, and for contacts only
         lacking measured landmarks for their angles); cadence and strides
         use timed contacts.
+    ic_cue : {"foot height", "ground speed"}
+        Which cue timed the landing (:mod:`formcheck.landing`).
     """
 
     leg: LegName
@@ -71,6 +75,7 @@ class Contact:
     usable: bool
     reason: str
     timed: bool = True
+    ic_cue: LandingCue = "foot height"
 
     @property
     def contact_time_s(self) -> float:
@@ -192,11 +197,26 @@ def _cycles(forward: np.ndarray, *, stride_frames: float) -> tuple[np.ndarray, n
     return front[good[front]], back[good[back]]
 
 
+@dataclass(frozen=True)
+class _Stance:
+    """One stance found on the foot height: its stride cycle's most forward
+    and backward frames, event frames (fractional), and whether it lies
+    inside its cycle and is not cut by the clip's ends or a gap."""
+
+    front: int
+    back: int
+    ic: float
+    to: float
+    inside: bool
+    cut: bool
+
+
 def detect_leg_contacts(
     *,
     height: np.ndarray,
     raw_height: np.ndarray,
     forward: np.ndarray,
+    heel_forward: np.ndarray,
     measured: np.ndarray,
     times_s: np.ndarray,
     fps: float,
@@ -211,7 +231,8 @@ def detect_leg_contacts(
     into strides (it is large and robust to landmark noise); within each
     cycle, stance is where the foot rests on the ground between its most
     forward and most backward points, and the events are timed on the
-    vertical signal.
+    vertical signal. A landing that the heel's ground speed puts more than
+    40 ms elsewhere is timed on the ground speed instead.
 
     Parameters
     ----------
@@ -219,6 +240,9 @@ def detect_leg_contacts(
         Low-passed and unfiltered lowest-foot-point height, runner-frame px.
     forward : ndarray, shape (n_frames,)
         Low-passed foot position ahead of the hip midpoint, px.
+    heel_forward : ndarray, shape (n_frames,)
+        Unfiltered heel position ahead of the hip midpoint, px: the second
+        landing cue (:mod:`formcheck.landing`).
     measured : ndarray of bool, shape (n_frames,)
         Frames where the leg's foot, knee and hip were measured.
     times_s : ndarray, shape (n_frames,)
@@ -238,10 +262,53 @@ def detect_leg_contacts(
         events fall on unmeasured frames (or have more than one unmeasured
         frame within 2 of them), are returned unusable.
     """
+    stances = _height_stances(
+        height=height,
+        raw_height=raw_height,
+        forward=forward,
+        stride_frames=stride_frames,
+        leg_length_px=leg_length_px,
+        config=config,
+    )
+    velocity, centre = heel_velocity(heel_forward, fps=fps)
+    speed = ground_speed(
+        velocity, centre, [(s.ic, s.to) for s in stances if s.inside and not s.cut]
+    )
+    contacts: list[Contact] = []
+    for st in stances:
+        speed_ic = ground_speed_landing(
+            heel_forward, velocity, centre, ic_frame=st.ic, to_frame=st.to, speed=speed, fps=fps
+        )
+        ic_f, from_speed = fused_landing(st.ic, speed_ic, fps=fps)
+        contact = _judged_contact(
+            dataclasses.replace(st, ic=ic_f), measured=measured, times_s=times_s, leg=leg
+        )
+        if from_speed:
+            contact = dataclasses.replace(contact, ic_cue="ground speed")
+        if contact.usable and not _lands_forward(forward, contact.ic_frame, st.front, st.back):
+            contact = dataclasses.replace(
+                contact,
+                usable=False,
+                reason="initial contact unclear: the foot is already back under the body",
+            )
+        contacts.append(contact)
+    return contacts
+
+
+def _height_stances(
+    *,
+    height: np.ndarray,
+    raw_height: np.ndarray,
+    forward: np.ndarray,
+    stride_frames: float,
+    leg_length_px: float,
+    config: GaitConfig,
+) -> list[_Stance]:
+    """One stance per stride cycle, with its events timed on the foot height."""
     n = height.size
     front, back = _cycles(forward, stride_frames=stride_frames)
     margin = max(int(round(0.2 * stride_frames)), 2) if np.isfinite(stride_frames) else 2
-    contacts: list[Contact] = []
+    stances: list[_Stance] = []
     for f in front:
         later = back[back > f]
         if later.size == 0:
@@ -250,27 +317,17 @@ def detect_leg_contacts(
         found = _stance_in_window(height[lo : hi + 1], leg_length_px=leg_length_px, config=config)
         if found is None:
             continue
-        inside = found[0] > 0 and found[1] < hi - lo
-        contact = _timed_contact(
-            inside=inside,
-            start=found[0] + lo,
-            end=found[1] + lo,
-            level=found[2],
-            height=height,
-            raw_height=raw_height,
-            measured=measured,
-            times_s=times_s,
-            fps=fps,
-            leg=leg,
+        start, end = found[0] + lo, found[1] + lo
+        ic_f, to_f = _event_frames(raw_height, start, end)
+        cut = (
+            start == 0
+            or end == n - 1
+            or not np.isfinite(height[start - 1])
+            or not np.isfinite(height[end + 1])
         )
-        if contact.usable and not _lands_forward(forward, contact.ic_frame, int(f), int(later[0])):
-            contact = dataclasses.replace(
-                contact,
-                usable=False,
-                reason="initial contact unclear: the foot is already back under the body",
-            )
-        contacts.append(contact)
-    return contacts
+        inside = found[0] > 0 and found[1] < hi - lo
+        stances.append(_Stance(int(f), int(later[0]), ic_f, to_f, inside, cut))
+    return stances
 
 
 def _lands_forward(forward: np.ndarray, ic_frame: int, front: int, back: int) -> bool:
@@ -288,37 +345,29 @@ def _lands_forward(forward: np.ndarray, ic_frame: int, front: int, back: int) ->
     return bool(value >= bottom + _LANDING_FORWARD_SHARE * (top - bottom))
 
 
-def _timed_contact(
-    *,
-    inside: bool,
-    start: int,
-    end: int,
-    level: float,
-    height: np.ndarray,
-    raw_height: np.ndarray,
-    measured: np.ndarray,
-    times_s: np.ndarray,
-    fps: float,
-    leg: LegName,
-) -> Contact:
-    """Time one stance run's events to a fraction of a frame and judge its usability."""
-    n = height.size
-    cut = (
-        start == 0
-        or end == n - 1
-        or not np.isfinite(height[start - 1])
-        or not np.isfinite(height[end + 1])
-    )
+def _event_frames(raw_height: np.ndarray, start: int, end: int) -> tuple[float, float]:
+    """Fractional landing and toe-off frames of a stance run on the foot height.
+
+    Without a clear corner, the threshold crossing times the event to the
+    frame (half a frame before the first resting frame, after the last).
+    """
     ic = _refine(raw_height, start, descending=True)
     to = _refine(raw_height, end, descending=False)
-    # Without a clear corner, the threshold crossing times the event to the
-    # frame (half a frame before the first resting frame, after the last).
     ic_f = start - 0.5 if not np.isfinite(ic) else ic
     to_f = end + 0.5 if not np.isfinite(to) else to
+    return ic_f, to_f
+
+
+def _judged_contact(
+    stance: _Stance, *, measured: np.ndarray, times_s: np.ndarray, leg: LegName
+) -> Contact:
+    """A timed stance as a contact, with its usability judged."""
+    n = measured.size
+    ic_f, to_f = stance.ic, stance.to
     reason = ""
-    if cut:
+    if stance.cut:
         reason = "cut by the start or end of the clip or a gap"
-    elif not inside:
+    elif not stance.inside:
         reason = "stance runs past its stride cycle (unclear ground contact)"
     elif not _supported(measured, ic_f) or not _supported(measured, to_f):
         reason = "landmarks not measured around the event"
@@ -332,7 +381,7 @@ def _timed_contact(
         to_frame=int(np.clip(round(to_f), 0, n - 1)),
         usable=reason == "",
         reason=reason,
-        timed=inside and not cut,
+        timed=stance.inside and not stance.cut,
     )
 
 
@@ -411,6 +460,7 @@ def detect_contacts(
             height=foot_height(runner_xy, side=side),
             raw_height=foot_height(runner_raw_xy, side=side),
             forward=runner_xy[:, idx.ankle, 0] - hip_x,
+            heel_forward=runner_raw_xy[:, idx.heel, 0] - hip_x,
             stride_frames=stride_frames,
             measured=np.asarray(seen, dtype=bool),
             times_s=times_s,

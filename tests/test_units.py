@@ -232,12 +232,18 @@ def _near_contacts(
     measured: np.ndarray,
     fps: float,
     stride_s: float,
+    heel_forward: np.ndarray | None = None,
 ) -> list[Contact]:
-    """Contacts of one leg from noise-free signals (height is also the raw height)."""
+    """Contacts of one leg from noise-free signals (height is also the raw height).
+
+    Without ``heel_forward`` the ground-speed landing cue has nothing to go
+    on, and the landings come from the height alone.
+    """
     return detect_leg_contacts(
         height=height,
         raw_height=height,
         forward=forward,
+        heel_forward=np.full(t.size, np.nan) if heel_forward is None else heel_forward,
         measured=measured,
         times_s=t,
         fps=fps,

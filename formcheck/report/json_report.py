@@ -88,6 +88,7 @@ def _contacts(clips: list[ClipAnalysis]) -> list[dict[str, Any]]:
                     "peak_stance_knee_flexion_deg": a.peak_stance_knee_flexion_deg if a else None,
                     "usable": c.usable,
                     "reason": c.reason or None,
+                    "ic_cue": c.ic_cue,
                 }
             )
     return rows
