@@ -9,6 +9,7 @@ PyAV; nothing is written into the repository.
 from __future__ import annotations
 
 import functools
+import json
 import tempfile
 from pathlib import Path
 
@@ -87,3 +88,37 @@ def analysed(
 def finding(findings: list[Finding], fid: str) -> Finding:
     """The finding with id ``fid``."""
     return next(f for f in findings if f.id == fid)
+
+
+EYE_LABELS = Path(__file__).resolve().parent / "data" / "eye_labels.json"
+
+
+def eye_labelled_errors(
+    name: str, capture_fps: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Landing and toe-off errors of usable contacts against the eye labels.
+
+    Each labelled contact is matched to the timed contact of the same leg
+    whose landing is nearest (within a third of a step, else unmatched);
+    only usable matches count.
+
+    Returns
+    -------
+    ic_frames, to_frames : ndarray
+        Detected minus labelled event, in the clip's analysed frames (real
+        frames for slow motion: labels are in stored frames).
+    """
+    labels = json.loads(EYE_LABELS.read_text())["clips"][name]["contacts"]
+    clip, _, _ = analysed(name, capture_fps=capture_fps)
+    step_frames = clip.fps * 60.0 / clip.cadence_spm
+    ic_err, to_err = [], []
+    for label in labels:
+        same = [c for c in clip.contacts if c.leg == label["leg"] and c.timed]
+        if not same:
+            continue
+        c = min(same, key=lambda c: abs(c.ic_s * clip.fps - label["ic"]))
+        if abs(c.ic_s * clip.fps - label["ic"]) > step_frames / 3 or not c.usable:
+            continue
+        ic_err.append(c.ic_s * clip.fps - label["ic"])
+        to_err.append(c.to_s * clip.fps - label["to"])
+    return np.asarray(ic_err), np.asarray(to_err)

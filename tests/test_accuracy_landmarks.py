@@ -68,7 +68,7 @@ def test_cadence_within_half_a_step_per_minute(runner: str) -> None:
 def test_usable_contacts_within_one_frame(runner: str) -> None:
     # Usable contacts are the ones whose angles and contact times are
     # reported; far-leg contacts timed through a visibility drop-out are
-    # marked unusable. Measured: IC 98.2-100 %, TO 97.0-100 % per runner.
+    # marked unusable. Measured: IC 97.3-100 %, TO 97.0-100 % per runner.
     ic = np.concatenate([e.ic_frames_usable for e in _errors(runner)])
     to = np.concatenate([e.to_frames_usable for e in _errors(runner)])
     assert ic.size >= 10 * len(SEEDS)

@@ -19,7 +19,7 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.summary import RunSummary
 from tests.conftest import footage
-from tests.footage_support import analysed, finding
+from tests.footage_support import analysed, eye_labelled_errors, finding
 
 pytestmark = [pytest.mark.integration, pytest.mark.footage]
 
@@ -154,14 +154,28 @@ VARIANT_CADENCE_TOL_SPM = 2.0
 
 
 # Known failure, kept visible: treadmill_fast_left is filmed through a
-# wide-angle lens; its scene lines bend (spread 5.4 deg), so no roll can be
-# measured, the camera is assumed level, and a 5 deg roll moves the lean by 5.
+# wide-angle lens in a room with angled walls; its scene lines disagree
+# (spread 3.2 deg, limit 2.5), so no roll is applied, the camera is assumed
+# level, and a 5 deg roll moves the lean by 5.
 KNOWN_FAILURES = {("treadmill_fast_left.mp4", "rolled")}
+# Known failures of the strike class, kept visible: on the mirrored copies of
+# the two clips filmed facing left, MediaPipe puts the toe 20-35 px lower at
+# landing (toe-up heel strikes on the original, flat on the mirror), so the
+# strike angle reads about 10 deg lower: home 12.4 -> 3.8 deg (median),
+# fast 17.1 -> 6.2 deg. The eye labels (tests/data/eye_labels.json) call
+# every one of those landings a heel strike, as the originals read. Before
+# the ground-speed landing cue these cases were not tested: the originals'
+# classes were unclear (home read midfoot from 4 usable contacts, fast had
+# single angles from -31 to +37 deg).
+KNOWN_STRIKE_FAILURES = {
+    ("treadmill_home_left.mp4", "mirrored"),
+    ("treadmill_fast_left.mp4", "mirrored"),
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("name", INVARIANT_CLIPS)
-def test_findings_survive_mirroring_roll_fps_and_resolution(
+def test_lean_and_cadence_survive_mirroring_roll_fps_and_resolution(
     name: str, variant: str, request: pytest.FixtureRequest
 ) -> None:
     if (name, variant) in KNOWN_FAILURES:
@@ -174,10 +188,26 @@ def test_findings_survive_mirroring_roll_fps_and_resolution(
     assert clip.running, clip.not_running_reason
     assert abs(other.trunk_lean_deg - base.trunk_lean_deg) <= LEAN_TOL_DEG
     assert abs(other.cadence_spm - base.cadence_spm) <= VARIANT_CADENCE_TOL_SPM
-    if _class_is_clear(base):
-        assert other.strike_class == base.strike_class
     if variant == "mirrored":
         assert clip.scene.facing != analysed(name)[0].scene.facing
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("name", INVARIANT_CLIPS)
+def test_strike_class_survives_mirroring_roll_fps_and_resolution(
+    name: str, variant: str, request: pytest.FixtureRequest
+) -> None:
+    if (name, variant) in KNOWN_STRIKE_FAILURES:
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="MediaPipe reads the mirrored foot flatter")
+        )
+    footage(name)
+    _, base, _ = analysed(name)
+    _, other, _ = analysed(name, variant)
+    # All three originals read a clear rearfoot class (home 12.4, fast 17.1,
+    # overstride_a2 14.7 deg; median over the near leg's usable contacts).
+    assert _class_is_clear(base)
+    assert other.strike_class == base.strike_class
 
 
 @pytest.mark.parametrize("name", ["treadmill_home_left.mp4", "treadmill_fast_left.mp4"])
@@ -185,3 +215,36 @@ def test_runner_is_detected_on_95_percent_of_frames(name: str) -> None:
     footage(name)
     clip, _, _ = analysed(name)
     assert clip.track.detection_rate >= 0.95
+
+
+# Landings and toe-offs placed by eye (tests/data/eye_labels.json) on four
+# 30 fps treadmill clips; usable contacts only. Measured, pooled over 58
+# contacts: landing within 1 frame 78 %, within 2 frames 93 %; toe-off
+# within 2 frames 98 %; the median contact-time error per clip -0.4 to
+# +0.65 frames. (Timed on the foot height alone: landing within 2 frames
+# 76 % over 45 contacts, the contact time off by -1.9 to +2.2 frames.)
+EYE_LABELLED = [
+    "treadmill_home_left.mp4",
+    "treadmill_fast_left.mp4",
+    "overstride_a1.mp4",
+    "no_overstride_b1.mp4",
+]
+IC_WITHIN_1_FRAME_MIN_SHARE = 0.7
+IC_WITHIN_2_FRAMES_MIN_SHARE = 0.88
+TO_WITHIN_2_FRAMES_MIN_SHARE = 0.95
+CONTACT_TIME_MEDIAN_TOL_FRAMES = 1.0
+
+
+def test_landings_and_toe_offs_match_the_eye_labels() -> None:
+    for name in EYE_LABELLED:
+        footage(name)
+    errors = [eye_labelled_errors(name) for name in EYE_LABELLED]
+    ic = np.concatenate([e[0] for e in errors])
+    to = np.concatenate([e[1] for e in errors])
+    assert ic.size >= 50
+    assert np.mean(np.abs(ic) <= 1.0) >= IC_WITHIN_1_FRAME_MIN_SHARE
+    assert np.mean(np.abs(ic) <= 2.0) >= IC_WITHIN_2_FRAMES_MIN_SHARE
+    assert np.mean(np.abs(to) <= 2.0) >= TO_WITHIN_2_FRAMES_MIN_SHARE
+    for name, (ic_err, to_err) in zip(EYE_LABELLED, errors, strict=True):
+        assert ic_err.size >= 10, name
+        assert abs(np.median(to_err - ic_err)) <= CONTACT_TIME_MEDIAN_TOL_FRAMES, name
