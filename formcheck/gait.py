@@ -199,9 +199,19 @@ def _cycles(forward: np.ndarray, *, stride_frames: float) -> tuple[np.ndarray, n
 
 @dataclass(frozen=True)
 class _Stance:
-    """One stance found on the foot height: its stride cycle's most forward
-    and backward frames, event frames (fractional), and whether it lies
-    inside its cycle and is not cut by the clip's ends or a gap."""
+    """One stance found on the foot height.
+
+    Attributes
+    ----------
+    front, back : int
+        Frames of its stride cycle's most forward and most backward foot.
+    ic, to : float
+        Fractional landing and toe-off frames.
+    inside : bool
+        Whether the stance lies inside its stride cycle.
+    cut : bool
+        Whether the clip's ends or a gap cut it.
+    """
 
     front: int
     back: int
@@ -231,8 +241,9 @@ def detect_leg_contacts(
     into strides (it is large and robust to landmark noise); within each
     cycle, stance is where the foot rests on the ground between its most
     forward and most backward points, and the events are timed on the
-    vertical signal. A landing that the heel's ground speed puts more than
-    40 ms elsewhere is timed on the ground speed instead.
+    vertical signal. A landing that the heel's ground speed puts elsewhere
+    (:func:`formcheck.landing.fused_landing`) is timed on the ground speed
+    instead.
 
     Parameters
     ----------
@@ -241,8 +252,9 @@ def detect_leg_contacts(
     forward : ndarray, shape (n_frames,)
         Low-passed foot position ahead of the hip midpoint, px.
     heel_forward : ndarray, shape (n_frames,)
-        Unfiltered heel position ahead of the hip midpoint, px: the second
-        landing cue (:mod:`formcheck.landing`).
+        Unfiltered heel position ahead of the hip midpoint, px, NaN where
+        the heel was not measured: the second landing cue
+        (:mod:`formcheck.landing`).
     measured : ndarray of bool, shape (n_frames,)
         Frames where the leg's foot, knee and hip were measured.
     times_s : ndarray, shape (n_frames,)
@@ -270,16 +282,21 @@ def detect_leg_contacts(
         leg_length_px=leg_length_px,
         config=config,
     )
-    velocity, centre = heel_velocity(heel_forward, fps=fps)
-    speed = ground_speed(
-        velocity, centre, [(s.ic, s.to) for s in stances if s.inside and not s.cut]
-    )
+    velocity, centre = heel_velocity(heel_forward=heel_forward, fps=fps)
+    timed = [(st.ic, st.to) for st in stances if st.inside and not st.cut]
+    speed = ground_speed(velocity=velocity, centre=centre, stances=timed)
     contacts: list[Contact] = []
     for st in stances:
         speed_ic = ground_speed_landing(
-            heel_forward, velocity, centre, ic_frame=st.ic, to_frame=st.to, speed=speed, fps=fps
+            heel_forward=heel_forward,
+            velocity=velocity,
+            centre=centre,
+            ic_frame=st.ic,
+            to_frame=st.to,
+            speed=speed,
+            fps=fps,
         )
-        ic_f, from_speed = fused_landing(st.ic, speed_ic, fps=fps)
+        ic_f, from_speed = fused_landing(height_frame=st.ic, speed_frame=speed_ic, fps=fps)
         contact = _judged_contact(
             dataclasses.replace(st, ic=ic_f), measured=measured, times_s=times_s, leg=leg
         )
@@ -460,7 +477,9 @@ def detect_contacts(
             height=foot_height(runner_xy, side=side),
             raw_height=foot_height(runner_raw_xy, side=side),
             forward=runner_xy[:, idx.ankle, 0] - hip_x,
-            heel_forward=runner_raw_xy[:, idx.heel, 0] - hip_x,
+            heel_forward=np.where(
+                measured[:, idx.heel], runner_raw_xy[:, idx.heel, 0] - hip_x, np.nan
+            ),
             stride_frames=stride_frames,
             measured=np.asarray(seen, dtype=bool),
             times_s=times_s,

@@ -4,8 +4,8 @@ The landing is first timed on the foot's height (:mod:`formcheck.gait`).
 On real footage that cue can be several frames off: checked against
 landings placed by eye on four 30 fps treadmill clips, MediaPipe's heel
 point hovered 15-25 px above its stance level for three frames after the
-heel was down on one clip (landings found 3.5 frames late), and on a
-wide-angle clip the foot reached the fitted ground level two frames before
+heel was down on one clip (landings found 2.6 frames late), and on a
+wide-angle clip the foot reached the fitted ground level 1.5 frames before
 it touched (docs/accuracy.md, section 3).
 
 A foot on the ground moves with it: backwards relative to the hips at the
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import numpy as np
 
-# Share of the ground speed the heel must reach (chosen among 0.5-0.9 on the
+# Share of the ground speed the heel must reach (chosen among 0.5-0.9 on four
 # eye-labelled clips; 0.8 and 0.9 gave the same share within 2 frames).
 _SPEED_SHARE = 0.9
 # The ground-speed landing replaces the height landing when they differ by
-# more than this (seconds): on synthetic runs the cues differ by 10-25 ms.
+# more than this (seconds). More than a 30 fps frame; on synthetic runs the
+# cue takes over on 6 of 1351 contacts (docs/accuracy.md).
 _DISAGREEMENT_S = 0.04
 # Velocity differences span this long (at least one frame), so that fast
 # cameras (slow motion) do not difference pure landmark noise.
@@ -52,13 +53,14 @@ _STAYS_S = 0.05
 _STAYS_SHARE = 0.5
 
 
-def heel_velocity(heel_forward: np.ndarray, *, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Heel velocity by differences over about 1/60 s.
+def heel_velocity(*, heel_forward: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Heel velocity by differences over about 1/60 s (``_VELOCITY_SPAN_S``).
 
     Parameters
     ----------
     heel_forward : ndarray, shape (n_frames,)
-        Unfiltered heel position ahead of the hips, pixels (forward positive).
+        Unfiltered heel position ahead of the hips, pixels (forward
+        positive); NaN where the heel was not measured.
     fps : float
         Frames per real second.
 
@@ -77,7 +79,7 @@ def heel_velocity(heel_forward: np.ndarray, *, fps: float) -> tuple[np.ndarray, 
 
 
 def ground_speed(
-    velocity: np.ndarray, centre: np.ndarray, stances: list[tuple[float, float]]
+    *, velocity: np.ndarray, centre: np.ndarray, stances: list[tuple[float, float]]
 ) -> float:
     """The ground's speed relative to the hips, from the heel in mid-stance.
 
@@ -105,10 +107,10 @@ def ground_speed(
 
 
 def ground_speed_landing(
+    *,
     heel_forward: np.ndarray,
     velocity: np.ndarray,
     centre: np.ndarray,
-    *,
     ic_frame: float,
     to_frame: float,
     speed: float,
@@ -127,14 +129,17 @@ def ground_speed_landing(
     speed : float
         Ground speed from :func:`ground_speed`, pixels per frame (< 0).
     fps : float
+        Frames per real second.
 
     Returns
     -------
     float
         Fractional frame of the landing, interpolated between velocity
         samples; NaN when there is no reach, no backward ground speed, the
-        heel does not reach it before toe-off, or does not keep moving back
-        with the ground for 50 ms after it.
+        heel does not reach ``_SPEED_SHARE`` of it before toe-off, the
+        crossing falls next to an unmeasured frame, or the heel does not
+        keep moving back at ``_STAYS_SHARE`` of it for ``_STAYS_S`` after
+        (the first crossing decides; a later one is not tried).
     """
     if not np.isfinite(speed) or speed >= 0:
         return float("nan")
@@ -151,22 +156,34 @@ def ground_speed_landing(
         if not (np.isfinite(velocity[i]) and velocity[i] <= threshold):
             continue
         before = velocity[i - 1] if i > 0 else np.nan
-        if i == candidates[0] or not np.isfinite(before):
-            landing = float(centre[i])
-        else:
-            w = (before - threshold) / (before - velocity[i])
-            landing = float(centre[i - 1] + w * (centre[i] - centre[i - 1]))
+        if not np.isfinite(before):
+            return float("nan")  # the crossing lies in a gap: not timed
+        w = (before - threshold) / (before - velocity[i])
+        landing = float(centre[i - 1] + w * (centre[i] - centre[i - 1]))
         after = velocity[(centre >= landing) & (centre <= landing + _STAYS_S * fps)]
         stays = after.size > 0 and bool(np.all(after <= _STAYS_SHARE * speed))
         return landing if stays else float("nan")
     return float("nan")
 
 
-def fused_landing(height_frame: float, speed_frame: float, *, fps: float) -> tuple[float, bool]:
+def fused_landing(*, height_frame: float, speed_frame: float, fps: float) -> tuple[float, bool]:
     """The landing to use, and whether it came from the ground-speed cue.
 
-    The height cue is kept unless the ground-speed cue is available and
-    disagrees by more than 40 ms.
+    Parameters
+    ----------
+    height_frame, speed_frame : float
+        Fractional landing frames from the foot height and from
+        :func:`ground_speed_landing` (NaN when it found none).
+    fps : float
+        Frames per real second.
+
+    Returns
+    -------
+    frame : float
+        The height landing, unless the ground-speed landing is available and
+        differs from it by more than ``_DISAGREEMENT_S``.
+    from_speed : bool
+        Whether ``frame`` is the ground-speed landing.
     """
     if np.isfinite(speed_frame) and abs(speed_frame - height_frame) > _DISAGREEMENT_S * fps:
         return speed_frame, True

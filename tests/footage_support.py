@@ -100,25 +100,31 @@ def eye_labelled_errors(
 
     Each labelled contact is matched to the timed contact of the same leg
     whose landing is nearest (within a third of a step, else unmatched);
-    only usable matches count.
+    only usable matches count. Detected times are turned into fractional
+    decoded-frame numbers through the clip's own frame times (each stored
+    frame of a slow-motion clip is one captured frame).
 
     Returns
     -------
     ic_frames, to_frames : ndarray
-        Detected minus labelled event, in the clip's analysed frames (real
-        frames for slow motion: labels are in stored frames).
+        Detected minus labelled event, frames.
     """
     labels = json.loads(EYE_LABELS.read_text())["clips"][name]["contacts"]
     clip, _, _ = analysed(name, capture_fps=capture_fps)
+    frames = np.arange(clip.times_s.size, dtype=float)
+
+    def frame_of(t_s: float) -> float:
+        return float(np.interp(t_s, clip.times_s, frames))
+
     step_frames = clip.fps * 60.0 / clip.cadence_spm
     ic_err, to_err = [], []
     for label in labels:
         same = [c for c in clip.contacts if c.leg == label["leg"] and c.timed]
         if not same:
             continue
-        c = min(same, key=lambda c: abs(c.ic_s * clip.fps - label["ic"]))
-        if abs(c.ic_s * clip.fps - label["ic"]) > step_frames / 3 or not c.usable:
+        c = min(same, key=lambda c: abs(frame_of(c.ic_s) - label["ic"]))
+        if abs(frame_of(c.ic_s) - label["ic"]) > step_frames / 3 or not c.usable:
             continue
-        ic_err.append(c.ic_s * clip.fps - label["ic"])
-        to_err.append(c.to_s * clip.fps - label["to"])
+        ic_err.append(frame_of(c.ic_s) - label["ic"])
+        to_err.append(frame_of(c.to_s) - label["to"])
     return np.asarray(ic_err), np.asarray(to_err)

@@ -17,6 +17,7 @@ import pytest
 
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
+from formcheck.metrics.intervals import MAD_TO_SD
 from formcheck.summary import RunSummary
 from tests.conftest import footage
 from tests.footage_support import analysed, eye_labelled_errors, finding
@@ -139,7 +140,11 @@ def _class_is_clear(summary: RunSummary) -> bool:
     angles = angles[np.isfinite(angles)]
     if angles.size < 3:
         return False
-    standard_error = 1.2533 * np.std(angles, ddof=1) / np.sqrt(angles.size)  # of the median
+    # Standard error of the median from a robust spread (one mis-timed
+    # contact reads -31 deg on treadmill_fast_left; the SD would let it
+    # decide whether the other nine, at 13-20 deg, make a clear class).
+    spread = MAD_TO_SD * float(np.median(np.abs(angles - np.median(angles))))
+    standard_error = 1.2533 * spread / np.sqrt(angles.size)
     margin = max(CLEAR_CLASS_MARGIN_DEG, 2.0 * standard_error)
     median = float(np.median(angles))
     return (
@@ -158,19 +163,17 @@ VARIANT_CADENCE_TOL_SPM = 2.0
 # (spread 3.2 deg, limit 2.5), so no roll is applied, the camera is assumed
 # level, and a 5 deg roll moves the lean by 5.
 KNOWN_FAILURES = {("treadmill_fast_left.mp4", "rolled")}
-# Known failures of the strike class, kept visible: on the mirrored copies of
-# the two clips filmed facing left, MediaPipe puts the toe 20-35 px lower at
-# landing (toe-up heel strikes on the original, flat on the mirror), so the
-# strike angle reads about 10 deg lower: home 12.4 -> 3.8 deg (median),
-# fast 17.1 -> 6.2 deg. The eye labels (tests/data/eye_labels.json) call
-# every one of those landings a heel strike, as the originals read. Before
-# the ground-speed landing cue these cases were not tested: the originals'
-# classes were unclear (home read midfoot from 4 usable contacts, fast had
-# single angles from -31 to +37 deg).
-KNOWN_STRIKE_FAILURES = {
-    ("treadmill_home_left.mp4", "mirrored"),
-    ("treadmill_fast_left.mp4", "mirrored"),
-}
+# Known failure of the strike class, kept visible: on the mirrored copy of
+# treadmill_home_left (filmed facing left), MediaPipe puts the toe 20-35 px
+# lower at landing (toe-up heel strikes on the original, flat on the
+# mirror), so the strike angle reads about 9 deg lower: 12.4 -> 3.8 deg
+# (median) and the class turns forefoot by majority. The eye labels
+# (tests/data/eye_labels.json) call every one of its landings a heel
+# strike, as the original reads. treadmill_fast_left's mirror shows the same
+# (15.8 -> 10.1 deg) but stays above the 8 deg cut-off. Before the
+# ground-speed landing cue these cases were not compared: the originals'
+# classes were unclear (home read midfoot from 4 usable contacts).
+KNOWN_STRIKE_FAILURES = {("treadmill_home_left.mp4", "mirrored")}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -204,10 +207,19 @@ def test_strike_class_survives_mirroring_roll_fps_and_resolution(
     footage(name)
     _, base, _ = analysed(name)
     _, other, _ = analysed(name, variant)
-    # All three originals read a clear rearfoot class (home 12.4, fast 17.1,
-    # overstride_a2 14.7 deg; median over the near leg's usable contacts).
-    assert _class_is_clear(base)
     assert other.strike_class == base.strike_class
+
+
+@pytest.mark.parametrize("name", INVARIANT_CLIPS)
+def test_originals_read_a_clear_rearfoot_class(name: str) -> None:
+    # So the strike-class invariance above is never compared against an
+    # unclear class. Measured medians over the near leg's usable contacts:
+    # home 12.4, fast 15.8, overstride_a2 14.7 deg; the eye labels call
+    # every labelled landing on home and fast a heel strike.
+    footage(name)
+    _, base, _ = analysed(name)
+    assert _class_is_clear(base)
+    assert base.strike_class == "rearfoot"
 
 
 @pytest.mark.parametrize("name", ["treadmill_home_left.mp4", "treadmill_fast_left.mp4"])
@@ -217,22 +229,28 @@ def test_runner_is_detected_on_95_percent_of_frames(name: str) -> None:
     assert clip.track.detection_rate >= 0.95
 
 
-# Landings and toe-offs placed by eye (tests/data/eye_labels.json) on four
-# 30 fps treadmill clips; usable contacts only. Measured, pooled over 58
-# contacts: landing within 1 frame 78 %, within 2 frames 93 %; toe-off
-# within 2 frames 98 %; the median contact-time error per clip -0.4 to
-# +0.65 frames. (Timed on the foot height alone: landing within 2 frames
-# 76 % over 45 contacts, the contact time off by -1.9 to +2.2 frames.)
+# Landings and toe-offs placed by eye (tests/data/eye_labels.json) on six
+# 30 fps treadmill clips; usable contacts only. The first four chose the
+# ground-speed cue's settings; overstride_a2 and no_overstride_b2 were
+# labelled afterwards (held out). Measured, pooled over 94 contacts: landing
+# within 1 frame 73 %, within 2 frames 95 %; toe-off within 2 frames 98 %;
+# per clip the median absolute landing error 0.0-1.0 frame and the median
+# contact-time error -0.4 to +0.55 frames. (On the foot height alone: 75
+# contacts, landing within 2 frames 86 %, home's landings 2.6 frames late
+# and fast's 1.5 early, contact time off by up to 2.25 frames.)
 EYE_LABELLED = [
     "treadmill_home_left.mp4",
     "treadmill_fast_left.mp4",
     "overstride_a1.mp4",
     "no_overstride_b1.mp4",
+    "overstride_a2.mp4",
+    "no_overstride_b2.mp4",
 ]
-IC_WITHIN_1_FRAME_MIN_SHARE = 0.7
-IC_WITHIN_2_FRAMES_MIN_SHARE = 0.88
+IC_WITHIN_1_FRAME_MIN_SHARE = 0.65
+IC_WITHIN_2_FRAMES_MIN_SHARE = 0.9
 TO_WITHIN_2_FRAMES_MIN_SHARE = 0.95
 CONTACT_TIME_MEDIAN_TOL_FRAMES = 1.0
+LANDING_MEDIAN_TOL_FRAMES = 1.5
 
 
 def test_landings_and_toe_offs_match_the_eye_labels() -> None:
@@ -241,10 +259,11 @@ def test_landings_and_toe_offs_match_the_eye_labels() -> None:
     errors = [eye_labelled_errors(name) for name in EYE_LABELLED]
     ic = np.concatenate([e[0] for e in errors])
     to = np.concatenate([e[1] for e in errors])
-    assert ic.size >= 50
+    assert ic.size >= 80
     assert np.mean(np.abs(ic) <= 1.0) >= IC_WITHIN_1_FRAME_MIN_SHARE
     assert np.mean(np.abs(ic) <= 2.0) >= IC_WITHIN_2_FRAMES_MIN_SHARE
     assert np.mean(np.abs(to) <= 2.0) >= TO_WITHIN_2_FRAMES_MIN_SHARE
     for name, (ic_err, to_err) in zip(EYE_LABELLED, errors, strict=True):
         assert ic_err.size >= 10, name
+        assert np.median(np.abs(ic_err)) <= LANDING_MEDIAN_TOL_FRAMES, name
         assert abs(np.median(to_err - ic_err)) <= CONTACT_TIME_MEDIAN_TOL_FRAMES, name

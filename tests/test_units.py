@@ -37,6 +37,7 @@ from formcheck.metrics.angles import (
 )
 from formcheck.metrics.contact_angles import (
     classify_strike,
+    strike_angle_at,
     value_at_event,
     value_between_frames,
 )
@@ -107,6 +108,26 @@ def test_value_between_frames_interpolates_and_refuses_missing_frames() -> None:
     assert np.isnan(value_between_frames(series, t, 0.15))  # a neighbour missing
     assert np.isnan(value_between_frames(series, t, -0.01))
     assert np.isnan(value_between_frames(series, t, 0.31))
+
+
+@pytest.mark.parametrize(
+    ("fps", "n_frames", "interpolated"),
+    [(30.0, 300, False), (50.0, 100, True), (50.0, 1000, True), (60.0, 600, True)],
+)
+def test_strike_angle_is_interpolated_from_45_fps(
+    fps: float, n_frames: int, interpolated: bool
+) -> None:
+    # A corner at 0.5 s that no frame falls on: the corner fit recovers its
+    # peak (12), interpolation reads the line between the frames around it.
+    t = np.arange(n_frames) / fps
+    corner = 0.5 + 0.37 / fps
+    series = np.where(t < corner, 12 + 200 * (t - corner), 12 - 300 * (t - corner))
+    frame_s = float(np.median(np.diff(t)))
+    value = strike_angle_at(series, t, corner, frame_s=frame_s, window_s=max(0.05, 3 / fps))
+    expected = value_between_frames(series, t, corner) if interpolated else 12.0
+    assert value == pytest.approx(expected, abs=1e-9)
+    if interpolated:
+        assert abs(value - 12.0) > 0.1  # between frames, the peak is cut off
 
 
 # --- cleaning -----------------------------------------------------------------------
