@@ -7,7 +7,9 @@ author's overstride labels agreed with (on each clip and on its variants),
 no running findings on walking, front-view and not-running clips, and
 under mirroring, a 5 deg roll, half the frame rate or half the resolution:
 trunk lean within 2 deg, cadence within 2 steps/min, the strike class
-unchanged. Skipped when the footage folder is absent.
+unchanged. Beyond the issue: landings and toe-offs against events placed
+by eye (tests/data/eye_labels.json). Skipped when the footage folder is
+absent.
 """
 
 from __future__ import annotations
