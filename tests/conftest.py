@@ -1,4 +1,5 @@
-"""Shared test helpers: tiny clips written with PyAV, footage location."""
+"""Shared test helpers: tiny clips written with PyAV, footage location, one leg's
+contacts from hand-made signals."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
+from formcheck.config import GaitConfig
+from formcheck.gait import Contact, detect_leg_contacts
 
 FOOTAGE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "footage"
 
@@ -53,3 +57,32 @@ def footage(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"real footage not available: {path}")
     return path
+
+
+def near_contacts(
+    t: np.ndarray,
+    height: np.ndarray,
+    forward: np.ndarray,
+    measured: np.ndarray,
+    fps: float,
+    stride_s: float,
+    heel_forward: np.ndarray | None = None,
+) -> list[Contact]:
+    """Contacts of one leg from noise-free signals (height is also the raw height).
+
+    Without ``heel_forward`` the ground-speed landing cue has nothing to go
+    on, and the landings come from the height alone.
+    """
+    return detect_leg_contacts(
+        height=height,
+        raw_height=height,
+        forward=forward,
+        heel_forward=np.full(t.size, np.nan) if heel_forward is None else heel_forward,
+        measured=measured,
+        times_s=t,
+        fps=fps,
+        stride_frames=stride_s * fps,
+        leg="near",
+        leg_length_px=300.0,
+        config=GaitConfig(),
+    )

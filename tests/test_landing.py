@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.config import GaitConfig
-from formcheck.gait import detect_leg_contacts
 from formcheck.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
+from tests.conftest import near_contacts
 
 
 def _step_path(n: int = 40, *, reach: int = 20, landing: float = 22.5) -> np.ndarray:
@@ -118,19 +117,7 @@ def test_a_misplaced_height_landing_is_retimed_on_the_ground_speed(
     stride_s, contact_s = 0.7, 0.26
     ic_s = [0.41 + k * stride_s for k in range(7)]
     t, height, forward, heel = _gait(fps, ic_s, contact_s=contact_s, height_shift_s=height_shift_s)
-    contacts = detect_leg_contacts(
-        height=height,
-        raw_height=height,
-        forward=forward,
-        heel_forward=heel,
-        measured=np.ones(t.size, bool),
-        times_s=t,
-        fps=fps,
-        stride_frames=stride_s * fps,
-        leg="near",
-        leg_length_px=300.0,
-        config=GaitConfig(),
-    )
+    contacts = near_contacts(t, height, forward, np.ones(t.size, bool), fps, stride_s, heel)
     timed = [c for c in contacts if c.timed]
     assert len(timed) >= 5
     for c in timed:

@@ -164,7 +164,9 @@ VARIANT_CADENCE_TOL_SPM = 2.0
 # wide-angle lens in a room with angled walls; its scene lines disagree
 # (spread 3.2 deg, limit 2.5), so no roll is applied, the camera is assumed
 # level, and a 5 deg roll moves the lean by 5.
-KNOWN_FAILURES = {("treadmill_fast_left.mp4", "rolled")}
+KNOWN_FAILURES = {
+    ("treadmill_fast_left.mp4", "rolled"): "no straight scene lines: roll not measurable"
+}
 # Known failure of the strike class, kept visible: on the mirrored copy of
 # treadmill_home_left (filmed facing left), MediaPipe puts the toe 20-35 px
 # lower at landing (toe-up heel strikes on the original, flat on the
@@ -175,7 +177,17 @@ KNOWN_FAILURES = {("treadmill_fast_left.mp4", "rolled")}
 # (15.8 -> 10.1 deg) but stays above the 8 deg cut-off. Before the
 # ground-speed landing cue these cases were not compared: the originals'
 # classes were unclear (home read midfoot from 4 usable contacts).
-KNOWN_STRIKE_FAILURES = {("treadmill_home_left.mp4", "mirrored")}
+KNOWN_STRIKE_FAILURES = {
+    ("treadmill_home_left.mp4", "mirrored"): "MediaPipe reads the mirrored foot flatter"
+}
+
+
+def _expect_known_failure(
+    request: pytest.FixtureRequest, known: dict[tuple[str, str], str], name: str, variant: str
+) -> None:
+    """Mark a listed (clip, variant) case as a strict expected failure."""
+    if (name, variant) in known:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=known[name, variant]))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -183,10 +195,7 @@ KNOWN_STRIKE_FAILURES = {("treadmill_home_left.mp4", "mirrored")}
 def test_lean_and_cadence_survive_mirroring_roll_fps_and_resolution(
     name: str, variant: str, request: pytest.FixtureRequest
 ) -> None:
-    if (name, variant) in KNOWN_FAILURES:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="no straight scene lines: roll not measurable")
-        )
+    _expect_known_failure(request, KNOWN_FAILURES, name, variant)
     footage(name)
     _, base, _ = analysed(name)
     clip, other, _ = analysed(name, variant)
@@ -202,10 +211,7 @@ def test_lean_and_cadence_survive_mirroring_roll_fps_and_resolution(
 def test_strike_class_survives_mirroring_roll_fps_and_resolution(
     name: str, variant: str, request: pytest.FixtureRequest
 ) -> None:
-    if (name, variant) in KNOWN_STRIKE_FAILURES:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="MediaPipe reads the mirrored foot flatter")
-        )
+    _expect_known_failure(request, KNOWN_STRIKE_FAILURES, name, variant)
     footage(name)
     _, base, _ = analysed(name)
     _, other, _ = analysed(name, variant)

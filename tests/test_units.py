@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 
 from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step_frequency_hz
-from formcheck.config import GaitConfig
 from formcheck.gait import (
     Contact,
     LegName,
     check_leg_sequence,
-    detect_leg_contacts,
     drop_duplicates,
 )
 from formcheck.landmarks import (
@@ -44,6 +42,7 @@ from formcheck.metrics.contact_angles import (
 from formcheck.metrics.dynamics import asymmetry_percent, cadence_spm, duty_factor
 from formcheck.metrics.posture import posture_drift
 from formcheck.scene import Scene, detect_facing
+from tests.conftest import near_contacts
 
 
 def _pose() -> np.ndarray:
@@ -246,40 +245,11 @@ def _foot_signals(fps: float, ic_s: list[float], contact_s: float, stride_s: flo
     return t, height, forward
 
 
-def _near_contacts(
-    t: np.ndarray,
-    height: np.ndarray,
-    forward: np.ndarray,
-    measured: np.ndarray,
-    fps: float,
-    stride_s: float,
-    heel_forward: np.ndarray | None = None,
-) -> list[Contact]:
-    """Contacts of one leg from noise-free signals (height is also the raw height).
-
-    Without ``heel_forward`` the ground-speed landing cue has nothing to go
-    on, and the landings come from the height alone.
-    """
-    return detect_leg_contacts(
-        height=height,
-        raw_height=height,
-        forward=forward,
-        heel_forward=np.full(t.size, np.nan) if heel_forward is None else heel_forward,
-        measured=measured,
-        times_s=t,
-        fps=fps,
-        stride_frames=stride_s * fps,
-        leg="near",
-        leg_length_px=300.0,
-        config=GaitConfig(),
-    )
-
-
 def test_contacts_are_timed_to_a_fraction_of_a_frame() -> None:
     fps, stride_s, contact_s = 60.0, 0.7, 0.24
     ic_s = [0.5083 + k * stride_s for k in range(7)]
     t, height, forward = _foot_signals(fps, ic_s, contact_s, stride_s)
-    contacts = _near_contacts(t, height, forward, np.ones(t.size, bool), fps, stride_s)
+    contacts = near_contacts(t, height, forward, np.ones(t.size, bool), fps, stride_s)
     timed = [c for c in contacts if c.timed]
     assert len(timed) >= 6
     for c in timed:
@@ -297,7 +267,7 @@ def test_one_gap_filled_frame_near_an_event_is_allowed_two_are_not() -> None:
     def third_contact(unmeasured: list[int]) -> Contact:
         measured = np.ones(t.size, bool)
         measured[unmeasured] = False
-        contacts = _near_contacts(t, height, forward, measured, fps, stride_s)
+        contacts = near_contacts(t, height, forward, measured, fps, stride_s)
         return min(contacts, key=lambda c: abs(c.ic_s - ic_s[2]))
 
     clean = third_contact([])
