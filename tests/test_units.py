@@ -11,6 +11,7 @@ from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step
 from formcheck.gait import (
     Contact,
     LegName,
+    check_contact_times,
     check_leg_sequence,
     drop_duplicates,
 )
@@ -364,3 +365,16 @@ def test_duplicate_contacts_of_one_leg_keep_the_longer() -> None:
     checked = drop_duplicates(sorted([*contacts, dup], key=lambda c: c.ic_s))
     flagged = [c for c in checked if not c.usable]
     assert len(flagged) == 1 and flagged[0].ic_s == dup.ic_s and "duplicate" in flagged[0].reason
+
+
+def test_contact_far_shorter_than_the_median_is_not_usable() -> None:
+    # Median 220 ms: a 120-ms contact (under 60 % of it, 132 ms) is marked,
+    # a 140-ms one is kept; the marked one stays timed (it is still a step).
+    contacts = _alternating(8)
+    contacts[3] = dataclasses.replace(contacts[3], to_s=contacts[3].ic_s + 0.12)
+    contacts[6] = dataclasses.replace(contacts[6], to_s=contacts[6].ic_s + 0.14)
+    checked = check_contact_times(contacts)
+    assert [c.usable for c in checked] == [k != 3 for k in range(8)]
+    assert checked[3].timed and "120 ms" in checked[3].reason and "220 ms" in checked[3].reason
+    # Fewer than 4 usable contacts: no median to judge by.
+    assert check_contact_times(contacts[2:5]) == contacts[2:5]
