@@ -43,7 +43,6 @@ RUNNERS = {
         foot_strike_angle_deg=-8.0,
         shank_angle_ic_deg=2.0,
         knee_flexion_ic_deg=24.0,
-        toe_off_foot_angle_deg=-30.0,
     ),
     "flat_overground_left": RunnerParams(
         foot_strike_angle_deg=0.0, setting="overground", facing="left", speed_m_s=3.0
@@ -76,6 +75,37 @@ def test_contacts_exact(name: str) -> None:
     assert found[0].side == "near" or found[0].ic_s > p.first_ic_s
     steps = np.diff([c.ic_s for c in found])
     assert np.allclose(steps, p.step_time_s, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["efficient", "forefoot"])
+def test_foot_bends_at_the_ball_through_push_off(name: str) -> None:
+    # Heel rise: the toes stay flat on the ground (toe point and ball at
+    # y = 0) while the rear foot tilts; at toe-off the heel -> toe line has
+    # the prescribed angle; by 30 % of the swing the foot is straight again.
+    p = RUNNERS[name]
+    c = contacts(params=p, start_s=0.0, end_s=3.0)[0]
+    foot_m = p.body.foot * p.height_m
+    rear_m = (1.0 - p.body.toes) * foot_m
+    rise_s = c.ic_s + p.heel_rise_fraction * p.contact_time_s
+    t = np.linspace(rise_s, c.to_s, 50)
+    pts = leg_world(params=p, leg=c.leg, times_s=t)
+    rear = pts["ankle"] - pts["heel"]
+    rear_rad = np.arctan2(rear[:, 1], rear[:, 0]) - np.arctan2(
+        p.body.ankle_height * p.height_m, p.body.heel_to_ankle * foot_m
+    )
+    ball = pts["heel"] + rear_m * np.stack([np.cos(rear_rad), np.sin(rear_rad)], axis=-1)
+    assert np.abs(pts["toe"][:, 1]).max() < 1e-9
+    assert np.abs(ball[:, 1]).max() < 1e-9
+    assert np.allclose(pts["toe"][:, 0] - ball[:, 0], p.body.toes * foot_m, atol=1e-9)
+    sole = pts["toe"][-1] - pts["heel"][-1]
+    assert np.degrees(np.arctan2(sole[1], sole[0])) == pytest.approx(
+        p.toe_off_foot_angle_deg, abs=1e-6
+    )
+    swing_s = p.stride_time_s - p.contact_time_s
+    late = np.linspace(c.to_s + 0.3 * swing_s, c.ic_s + p.stride_time_s, 20)
+    far = leg_world(params=p, leg=c.leg, times_s=late)
+    length = np.linalg.norm(far["toe"] - far["heel"], axis=1)
+    assert np.allclose(length, foot_m, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", list(RUNNERS))

@@ -188,13 +188,51 @@ def _draw_leg(
     )
     shorts_end = hip + 0.45 * (knee - hip)
     c.poly(_capsule(hip, shorts_end, 0.1 * k, 0.075 * k), _shade(style.shorts, shade))
-    sole = toe - heel
-    foot_len = float(np.linalg.norm(sole))
-    ang = float(np.arctan2(sole[1], sole[0]))
-    c.poly(_local(heel, ang, _SHOE, foot_len), _shade(style.shoe, shade))
-    c.poly(_local(heel, ang, _SHOE_HEEL, foot_len), _shade(style.shoe_heel, shade))
-    c.poly(_local(heel, ang, _SHOE_TOE, foot_len), _shade(style.shoe_toe, shade))
-    c.poly(_local(heel, ang, _SOLE, foot_len), _shade(style.sole, shade))
+    foot = _FootPose.of(heel=heel, ankle=ankle, toe=toe, params=c.params)
+    c.poly(foot.outline(_SHOE), _shade(style.shoe, shade))
+    c.poly(foot.outline(_SHOE_HEEL), _shade(style.shoe_heel, shade))
+    c.poly(foot.outline(_SHOE_TOE), _shade(style.shoe_toe, shade))
+    c.poly(foot.outline(_SOLE), _shade(style.sole, shade))
+
+
+@dataclass(frozen=True)
+class _FootPose:
+    """A shoe that bends at the ball of the foot (metres, radians).
+
+    The rear foot's angle comes from the heel -> ankle direction (the ankle
+    sits at a fixed place in the rear foot's frame); the toes run from the
+    ball to the toe point, so a foot bent at push-off is drawn bent.
+    """
+
+    heel: np.ndarray
+    ball: np.ndarray
+    rear_rad: float
+    toes_rad: float
+    foot_m: float
+    ball_share: float
+
+    @classmethod
+    def of(
+        cls, *, heel: np.ndarray, ankle: np.ndarray, toe: np.ndarray, params: RunnerParams
+    ) -> _FootPose:
+        b = params.body
+        foot_m = b.foot * params.height_m
+        to_ankle = ankle - heel
+        offset_rad = np.arctan2(b.ankle_height * params.height_m, b.heel_to_ankle * foot_m)
+        rear_rad = float(np.arctan2(to_ankle[1], to_ankle[0]) - offset_rad)
+        ball_share = 1.0 - b.toes
+        ball = heel + rotate(np.array([ball_share * foot_m, 0.0]), rear_rad)
+        toes = toe - ball
+        return cls(heel, ball, rear_rad, float(np.arctan2(toes[1], toes[0])), foot_m, ball_share)
+
+    def outline(self, pts: Sequence[tuple[float, float]]) -> np.ndarray:
+        """Shoe-frame points (units of foot length) in metres, toes bent."""
+        local = np.asarray(pts, dtype=float)
+        on_toes = local[:, 0] > self.ball_share
+        rear = self.heel + rotate(local * self.foot_m, self.rear_rad)
+        from_ball = (local - np.array([self.ball_share, 0.0])) * self.foot_m
+        front = self.ball + rotate(from_ball, self.toes_rad)
+        return np.where(on_toes[:, None], front, rear)
 
 
 def _draw_arm(

@@ -41,6 +41,10 @@ class BodyProportions:
         Sole length heel -> toe / height.
     heel_to_ankle : float
         Ankle position along the sole from the heel point / foot length.
+    toes : float
+        Ball of the foot (MTP joints) to toe point / foot length: the part of
+        the sole that stays flat on the ground while the heel rises (the
+        ball lies roughly three quarters of the way from heel to toe).
     ankle_height : float
         Ankle height above the sole / height.
     trunk : float
@@ -58,6 +62,7 @@ class BodyProportions:
     shank: float = 0.246
     foot: float = 0.152
     heel_to_ankle: float = 0.22
+    toes: float = 0.25
     ankle_height: float = 0.039
     trunk: float = 0.288
     neck: float = 0.105
@@ -124,7 +129,9 @@ class RunnerParams:
         Foot angle at IC, heel -> toe against the ground, + toes up
         (about 15 rearfoot, 3 midfoot, -8 forefoot).
     toe_off_foot_angle_deg : float
-        Foot angle at TO (negative: toes down, heel up).
+        Foot angle at TO, heel point -> toe point against the ground
+        (negative: toes down, heel up). The foot is bent at the ball then,
+        so the rear foot is steeper than this.
     shank_angle_ic_deg : float
         Knee -> ankle against vertical at IC, + ankle ahead of knee.
     knee_flexion_ic_deg : float
@@ -252,7 +259,7 @@ def leg_spec(params: RunnerParams) -> LegSpec:
         heel_rise_s=params.heel_rise_fraction * tc,
         belt_m_s=params.speed_m_s,
         strike_rad=rad(params.foot_strike_angle_deg),
-        toe_off_rad=rad(params.toe_off_foot_angle_deg),
+        toe_off_rad=_rear_foot_rad(rad(params.toe_off_foot_angle_deg), toes_share=b.toes),
         shank_ic_rad=rad(params.shank_angle_ic_deg),
         knee_ic_rad=rad(params.knee_flexion_ic_deg),
         oscillation_m=params.vertical_oscillation_m,
@@ -260,7 +267,24 @@ def leg_spec(params: RunnerParams) -> LegSpec:
         lift_m_s=params.swing.lift_m_s,
         extension_m_s=params.swing.extension_m_s,
         retraction_rad_s=rad(params.swing.retraction_deg_s),
+        toes_m=b.toes * b.foot * h,
+        toes_relax_share=_TOES_RELAX_SHARE,
     )
+
+
+# Share of the swing over which the toes straighten after toe-off.
+_TOES_RELAX_SHARE = 0.3
+
+
+def _rear_foot_rad(foot_rad: float, *, toes_share: float) -> float:
+    """Rear-foot angle that puts the heel -> toe line at ``foot_rad``.
+
+    With the toes flat on the ground and the rear foot (a share ``1 - t`` of
+    the sole) at angle ``r``, the heel -> toe line's angle ``f`` satisfies
+    ``(1 - t) sin(r - f) = t sin f``.
+    """
+    rear_share = 1.0 - toes_share
+    return foot_rad + math.asin(toes_share / rear_share * math.sin(foot_rad))
 
 
 @lru_cache(maxsize=64)

@@ -4,14 +4,16 @@ One leg's motion over a stride, in the treadmill frame: x forward (metres,
 hip at x = 0), y up (metres, ground at y = 0). Time is ``tau_s``, the time
 since the leg's last initial contact (IC), in ``[0, stride)``.
 
-Stance (``0 <= tau <= contact``): the sole is a rigid segment heel -> toe
-that pivots on the ground without slipping on the belt (the contact point
-moves backwards at belt speed):
+Stance (``0 <= tau <= contact``): the sole, heel point -> toe point, pivots
+on the ground without slipping on the belt (the contact point moves
+backwards at belt speed):
 
-1. IC -> foot flat: rotation about the heel (strike angle > 0, toes up) or
-   about the toe (strike angle < 0) to flat, quintic ease;
+1. IC -> foot flat: the straight sole rotates about the heel (strike angle
+   > 0, toes up) or about the toe (strike angle < 0) to flat, quintic ease;
 2. foot flat;
-3. heel rise: rotation about the toe, from flat to the toe-off angle.
+3. heel rise: the rear foot (heel -> ball of the foot, the MTP joints)
+   rotates about the ball while the toes stay flat on the ground, as a real
+   foot bends at push-off; the toe point leaves the ground at TO.
 
 So the sole's lowest point is exactly on y = 0 through stance, IC and TO are
 exact by construction, and the foot angle at IC is the prescribed strike angle.
@@ -25,8 +27,10 @@ hip (distance ``r``, angle ``alpha`` from straight down, + forward) follows
 cubic Hermite curves from the toe-off state to the next IC state, and ``r``
 folds by a bump in mid-swing. With ``r`` leaving toe-off no faster than
 stance and arriving at IC no slower, ``r`` never exceeds its end values, so
-the two-link leg always reaches. The foot angle relative to the shank follows
-a Hermite curve whose end slopes keep the foot's own angle C1 at both ends.
+the two-link leg always reaches. The rear foot's angle relative to the shank follows
+a Hermite curve whose end slopes keep the foot's own angle C1 at both ends;
+the toes, flat at TO, straighten into line with the rear foot over the first
+``toes_relax_share`` of the swing (quintic ease).
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ class LegSpec:
         Times after IC at which the foot becomes flat and the heel lifts.
     belt_m_s : float
         Backward speed of the ground under the hip (running speed).
-    strike_rad, toe_off_rad : float
-        Foot angle at IC and at TO, + toes up.
+    strike_rad : float
+        Foot angle (heel point -> toe point) at IC, + toes up.
+    toe_off_rad : float
+        Rear-foot angle (heel point -> ball of the foot) at TO, + toes up.
     shank_ic_rad, knee_ic_rad : float
         Shank angle (+ ankle ahead of knee) and knee flexion at IC.
     oscillation_m : float
@@ -68,6 +74,11 @@ class LegSpec:
     extension_m_s, retraction_rad_s : float
         Extra leg extension speed and hip retraction speed arriving at IC
         (the foot comes down onto the ground).
+    toes_m : float
+        Ball of the foot (MTP joints) to toe point, along the sole.
+    toes_relax_share : float
+        Share of the swing over which the toes, bent flat at TO, come back
+        into line with the rear foot.
     """
 
     thigh_m: float
@@ -90,6 +101,8 @@ class LegSpec:
     lift_m_s: float
     extension_m_s: float
     retraction_rad_s: float
+    toes_m: float
+    toes_relax_share: float
 
 
 @dataclass(frozen=True)
@@ -201,12 +214,20 @@ def stance_foot(model: LegModel, tau_s: np.ndarray) -> tuple[np.ndarray, np.ndar
     heel_on_ground = np.stack([heel_flat_x, zeros], axis=-1)
     toe_on_ground = np.stack([toe_flat_x, zeros], axis=-1)
     heel = np.where(heel_pivot[:, None], heel_on_ground, toe_on_ground - sole)
+    ball_on_ground = toe_on_ground - np.array([sp.toes_m, 0.0])
+    rear_share = (sp.foot_m - sp.toes_m) / sp.foot_m
+    heel = np.where(push[:, None], ball_on_ground - rear_share * sole, heel)
     flat = ~strike & ~push
     heel = np.where(flat[:, None], heel_on_ground, heel)
     toe = heel + sole
     toe = np.where(~heel_pivot[:, None] & ~flat[:, None], toe_on_ground, toe)
     ankle = heel + rotate(np.array([sp.heel_to_ankle_m, sp.ankle_height_m]), phi)
     return heel, toe, ankle
+
+
+def _unit(angle_rad: np.ndarray) -> np.ndarray:
+    """Unit vectors at ``angle_rad`` from the forward axis (+ up), shape (n, 2)."""
+    return np.stack([np.cos(angle_rad), np.sin(angle_rad)], axis=-1)
 
 
 def _polar(ankle_rel_hip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -315,7 +336,9 @@ def leg_points(model: LegModel, tau_s: np.ndarray) -> dict[str, np.ndarray]:
     _, ankle_sw, knee_sw = _swing_ankle_knee(model, u)
     phi_sw = _shank_rad(knee_sw, ankle_sw) + model.beta(u)
     heel_sw = ankle_sw - rotate(np.array([sp.heel_to_ankle_m, sp.ankle_height_m]), phi_sw)
-    toe_sw = heel_sw + sp.foot_m * np.stack([np.cos(phi_sw), np.sin(phi_sw)], axis=-1)
+    ball_sw = heel_sw + (sp.foot_m - sp.toes_m) * _unit(phi_sw)
+    toes_bend = -sp.toe_off_rad * (1.0 - smootherstep(u / sp.toes_relax_share))
+    toe_sw = ball_sw + sp.toes_m * _unit(phi_sw + toes_bend)
 
     heel_st, toe_st, ankle_st = stance_foot(model, np.minimum(tau, sp.contact_s))
     hip = np.stack([np.zeros_like(tau), hip_height_m(model, tau)], axis=-1)
