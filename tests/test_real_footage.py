@@ -240,10 +240,10 @@ def test_runner_is_detected_on_95_percent_of_frames(name: str) -> None:
 # Landings and toe-offs placed by eye (tests/data/eye_labels.json) on six
 # 30 fps treadmill clips; usable contacts only. The first four chose the
 # ground-speed cue's settings; overstride_a2 and no_overstride_b2 were
-# labelled afterwards (held out). Measured, pooled over 94 contacts: landing
-# within 1 frame 73 %, within 2 frames 95 %; toe-off within 2 frames 98 %;
+# labelled afterwards (held out). Measured, pooled over 91 contacts: landing
+# within 1 frame 75 %, within 2 frames 97 %; toe-off within 2 frames 99 %;
 # per clip the median absolute landing error 0.0-1.0 frame and the median
-# contact-time error -0.4 to +0.55 frames. (On the foot height alone: 75
+# contact-time error -0.39 to +0.85 frames. (On the foot height alone: 75
 # contacts, landing within 2 frames 86 %, home's landings 2.6 frames late
 # and fast's 1.5 early, contact time off by up to 2.25 frames.)
 EYE_LABELLED = [
