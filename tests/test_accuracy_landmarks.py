@@ -37,10 +37,10 @@ ANGLE_TOL_DEG = 1.5
 # Not met: the midfoot runner at 160 steps/min reads the shank 1.07 deg low
 # in the median and 1.52 deg at worst (8 seeds; 1.57 over 20 seeds, and
 # 1.54 before the synthetic foot bent at push-off). Cause, measured without
-# noise: its landings are timed 0.35 frames late (the lowest foot point
-# switches from toe to heel in the last frame before a near-flat landing)
-# while the shank swings back at 300-500 deg/s; read at the true contact
-# time the shank is within 0.11 deg. Bounded here so that it cannot grow.
+# noise: its landings are timed 0.35 frames late (in the frame before a
+# near-flat landing the toe is still the foot's lowest point) while the
+# shank swings back at 300-500 deg/s; read at the true contact time the
+# shank is within 0.11 deg. Bounded here so that it cannot grow.
 KNOWN_SHANK_FAILURES = {
     "midfoot (3°), 160 spm": "landings timed 0.35 frames late on a near-flat foot",
 }
