@@ -21,7 +21,7 @@ import numpy as np
 
 from formcheck import landmarks as lm
 from formcheck.synthetic.camera import CameraParams, camera_x_m, runner_to_image_px
-from formcheck.synthetic.kinematics import RunnerParams, landmarks_world
+from formcheck.synthetic.kinematics import RunnerParams, landmarks_world, leg_spec
 from formcheck.synthetic.legs import rotate
 
 Colour = tuple[int, int, int]
@@ -215,15 +215,14 @@ class _FootPose:
     def of(
         cls, *, heel: np.ndarray, ankle: np.ndarray, toe: np.ndarray, params: RunnerParams
     ) -> _FootPose:
-        b = params.body
-        foot_m = b.foot * params.height_m
+        sp = leg_spec(params)
         to_ankle = ankle - heel
-        offset_rad = np.arctan2(b.ankle_height * params.height_m, b.heel_to_ankle * foot_m)
+        offset_rad = np.arctan2(sp.ankle_height_m, sp.heel_to_ankle_m)
         rear_rad = float(np.arctan2(to_ankle[1], to_ankle[0]) - offset_rad)
-        ball_share = 1.0 - b.toes
-        ball = heel + rotate(np.array([ball_share * foot_m, 0.0]), rear_rad)
+        ball_share = 1.0 - sp.toes_m / sp.foot_m
+        ball = heel + rotate(np.array([sp.foot_m - sp.toes_m, 0.0]), rear_rad)
         toes = toe - ball
-        return cls(heel, ball, rear_rad, float(np.arctan2(toes[1], toes[0])), foot_m, ball_share)
+        return cls(heel, ball, rear_rad, float(np.arctan2(toes[1], toes[0])), sp.foot_m, ball_share)
 
     def outline(self, pts: Sequence[tuple[float, float]]) -> np.ndarray:
         """Shoe-frame points (units of foot length) in metres, toes bent."""

@@ -208,7 +208,7 @@ def stance_foot(model: LegModel, tau_s: np.ndarray) -> tuple[np.ndarray, np.ndar
     heel_ic_x = model.pivot_ic_x_m - (0.0 if model.pivot_heel else sp.foot_m)
     heel_flat_x = heel_ic_x - sp.belt_m_s * tau
     toe_flat_x = heel_flat_x + sp.foot_m
-    sole = sp.foot_m * np.stack([np.cos(phi), np.sin(phi)], axis=-1)
+    sole = sp.foot_m * _unit(phi)
     zeros = np.zeros_like(tau)
     heel_pivot = strike & model.pivot_heel
     heel_on_ground = np.stack([heel_flat_x, zeros], axis=-1)
