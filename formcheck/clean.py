@@ -2,9 +2,11 @@
 
 Order matters: outliers are removed before gaps are filled, leg swaps are
 undone before anything is filtered (a swap is a jump that a low-pass filter
-would smear into both legs), and the cutoff of the zero-lag Butterworth
-filter is chosen from the step frequency, because one fixed cutoff is wrong
-across speeds (METRICS.md, "Filtering").
+would smear into both legs) and before single frames where the pose model
+pulled both feet together are removed (which needs the legs' identity), and
+the cutoff of the zero-lag Butterworth filter is chosen from the step
+frequency, because one fixed cutoff is wrong across speeds (METRICS.md,
+"Filtering").
 
 Cutoff rule: ``cutoff_hz = clip(k * step_hz, min_cutoff_hz, max_cutoff_hz)``,
 never above 0.4 x the frame rate; ``k = 4`` gives 11.3 Hz at 170 steps/min
@@ -48,6 +50,16 @@ _IDENTITY_LEFT = (LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
 _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 # Cost (torso lengths) of an acceleration term that cannot be computed.
 _MISSING_ACCEL_COST = 0.5
+# A frame whose distance between the feet falls below the mean of its two
+# neighbours by more than this x (frame interval)^2 had both feet pulled
+# together by the pose model (merged_leg_frames): 0.1 torso at 60 fps,
+# 0.4 at 30 fps, torso lengths per s^2.
+_MERGE_DIP_TORSO_PER_S2 = 360.0
+_LEG_POINTS = np.array([*_IDENTITY_LEFT, *_IDENTITY_RIGHT])
+_FEET = (
+    (LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX),
+    (RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX),
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,9 @@ class CleanTrack:
         Step frequency estimated for the cutoff (in video time).
     outliers : int
         Landmark coordinates rejected by the Hampel filter.
+    merged_frames : int
+        Frames whose leg landmarks were removed because the pose model
+        pulled both feet together (:func:`merged_leg_frames`).
     """
 
     xy_px: np.ndarray
@@ -90,6 +105,7 @@ class CleanTrack:
     cutoff_hz: float
     step_hz: float
     outliers: int
+    merged_frames: int = 0
 
 
 def hampel_mask(
@@ -219,6 +235,50 @@ def fix_leg_swaps(xy: np.ndarray, *, prior_cost: float = 0.1) -> tuple[np.ndarra
     return out, swapped
 
 
+def _dip(series: np.ndarray) -> np.ndarray:
+    """How far each interior sample lies from the mean of its two neighbours.
+
+    Shape (n - 2, ...) for ``series`` of shape (n, ...): ``mean(s[k-1], s[k+1]) - s[k]``.
+    """
+    return 0.5 * (series[:-2] + series[2:]) - series[1:-1]
+
+
+def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
+    """Single frames where the pose model pulled both feet towards each other.
+
+    At push-off MediaPipe sometimes places both feet part way between their
+    true positions for one frame; the stance foot then seems to leave the
+    ground early. A frame counts when the distance between the feet (each
+    the mean of ankle, heel and toe) falls below the mean of its two
+    neighbours by more than ``_MERGE_DIP_TORSO_PER_S2 x (1 / fps)^2`` torso
+    lengths (0.1 at 60 fps, 0.4 at 30 fps), and one foot also lies that far
+    from the mean of its own neighbouring positions. The second condition
+    keeps the frames where the feet really pass each other: there the
+    distance has a sharp minimum, but each foot moves smoothly.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n_frames, 33, 2)
+        Identity-corrected image coordinates, pixels; NaN where missing.
+    fps : float
+
+    Returns
+    -------
+    ndarray of bool, shape (n_frames,)
+    """
+    n = xy.shape[0]
+    merged = np.zeros(n, dtype=bool)
+    if n < 3:
+        return merged
+    left, right = (xy[:, list(foot)].mean(axis=1) for foot in _FEET)
+    limit = _MERGE_DIP_TORSO_PER_S2 * (_hampel_floor_px(xy) / 0.02) / fps**2
+    spread_dip = _dip(np.linalg.norm(left - right, axis=-1))
+    foot_off = np.fmax(np.linalg.norm(_dip(left), axis=-1), np.linalg.norm(_dip(right), axis=-1))
+    with np.errstate(invalid="ignore"):
+        merged[1:-1] = (spread_dip > limit) & (foot_off > limit)
+    return merged
+
+
 def near_side_of(track: PoseTrack, swapped: np.ndarray) -> Side:
     """Which (corrected) side is nearer the camera: higher visibility, smaller z."""
     vis = track.visibility.copy()
@@ -323,6 +383,8 @@ def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
     ).any(axis=-1)
     xy[outlier] = np.nan
     xy, swapped = fix_leg_swaps(xy)
+    merged = merged_leg_frames(xy, fps=fps)
+    xy[np.ix_(merged, _LEG_POINTS)] = np.nan
     measured = np.isfinite(xy).all(axis=-1)
     filled = fill_gaps(xy, max_gap=max(int(round(config.max_gap_s * fps)), 1))
     step_hz = step_frequency_hz(filled, fps=fps)
@@ -344,6 +406,7 @@ def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
         cutoff_hz=cutoff,
         step_hz=step_hz,
         outliers=int(outlier.sum()),
+        merged_frames=int(merged.sum()),
     )
 
 

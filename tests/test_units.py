@@ -7,7 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck.clean import fill_gaps, fix_leg_swaps, hampel_mask, lowpass, step_frequency_hz
+from formcheck.clean import (
+    fill_gaps,
+    fix_leg_swaps,
+    hampel_mask,
+    lowpass,
+    merged_leg_frames,
+    step_frequency_hz,
+)
 from formcheck.gait import (
     Contact,
     LegName,
@@ -192,6 +199,31 @@ def test_leg_swap_glitches_are_undone() -> None:
     fixed, swapped = fix_leg_swaps(corrupted)
     assert np.array_equal(swapped, glitch)
     np.testing.assert_allclose(fixed, truth)
+
+
+def test_feet_pulled_together_for_one_frame_are_found_but_crossings_are_not() -> None:
+    # Scissoring feet at the same height, so the distance between them has
+    # a sharp zero where they cross (every 1/2.8 s). Torso 150 px; at 60 fps
+    # the limit is 360 x 150 / 60^2 = 15 px.
+    fps = 60.0
+    t = np.arange(0, 2, 1 / fps)
+    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
+    left, right = leg_indices("left"), leg_indices("right")
+    swing = 100 * np.sin(2 * np.pi * 1.4 * t)
+    for leg, sign in ((left, 1.0), (right, -1.0)):
+        for j in (leg.knee, leg.ankle, leg.heel, leg.toe):
+            xy[:, j] = np.column_stack([sign * swing, np.full(t.size, 400.0)])
+    xy[:, [LEFT_HIP, RIGHT_HIP]] = (0.0, 200.0)
+    xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 50.0)
+    crossing = int(np.argmin(np.abs(swing[10:]))) + 10
+    assert np.abs(swing[crossing]) < 5  # the feet are within 10 px here...
+    assert not merged_leg_frames(xy, fps=fps).any()  # ...but each moves smoothly
+    # Frame 30 (feet 190 px apart): both feet pulled 25 px towards each other.
+    glitch = xy.copy()
+    glitch[30, :, 0] -= 25.0 * np.sign(xy[30, :, 0])
+    assert np.flatnonzero(merged_leg_frames(glitch, fps=fps)).tolist() == [30]
+    # At 30 fps the limit is 60 px and the 50-px dip stays under it.
+    assert not merged_leg_frames(glitch[::2], fps=fps / 2).any()
 
 
 # --- scene ------------------------------------------------------------------------
