@@ -298,7 +298,7 @@ def _contact_angles(
             rearfoot_above_deg=strike.rearfoot_above_deg,
             forefoot_below_deg=strike.forefoot_below_deg,
         )
-        if c.usable
+        if c.landing_usable
         else None
         for c in contacts
     ]

@@ -55,7 +55,8 @@ class Contact:
     ic_frame, to_frame : int
         Nearest frame indices.
     usable : bool
-        Whether the contact is complete and measured well enough for metrics.
+        Whether the contact is complete and both events were measured well
+        enough for metrics (contact time, duty factor, angles at contact).
     reason : str
         Why it is not usable ("" when usable).
     timed : bool
@@ -65,6 +66,11 @@ class Contact:
         use timed contacts.
     ic_cue : {"foot height", "ground speed"}
         Which cue timed the landing (:mod:`formcheck.landing`).
+    landing_usable : bool
+        Whether the landing alone is usable: true for usable contacts, and
+        for those whose only fault is an unmeasured toe-off (the pose model
+        lost the pushing foot). Angles at contact are read on these; their
+        contact time is not used.
     """
 
     leg: LegName
@@ -76,6 +82,11 @@ class Contact:
     reason: str
     timed: bool = True
     ic_cue: LandingCue = "foot height"
+    landing_usable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.usable and not self.landing_usable:
+            object.__setattr__(self, "landing_usable", True)
 
     @property
     def contact_time_s(self) -> float:
@@ -302,10 +313,13 @@ def detect_leg_contacts(
         )
         if from_speed:
             contact = dataclasses.replace(contact, ic_cue="ground speed")
-        if contact.usable and not _lands_forward(forward, contact.ic_frame, st.front, st.back):
+        if contact.landing_usable and not _lands_forward(
+            forward, contact.ic_frame, st.front, st.back
+        ):
             contact = dataclasses.replace(
                 contact,
                 usable=False,
+                landing_usable=False,
                 reason="initial contact unclear: the foot is already back under the body",
             )
         contacts.append(contact)
@@ -382,14 +396,18 @@ def _judged_contact(
     n = measured.size
     ic_f, to_f = stance.ic, stance.to
     reason = ""
+    landing_only = False
     if stance.cut:
         reason = "cut by the start or end of the clip or a gap"
     elif not stance.inside:
         reason = "stance runs past its stride cycle (unclear ground contact)"
-    elif not _supported(measured, ic_f) or not _supported(measured, to_f):
-        reason = "landmarks not measured around the event"
+    elif not _supported(measured, ic_f):
+        reason = "landmarks not measured around the landing"
     elif to_f - ic_f < 1.0:
         reason = "contact shorter than one frame"
+    elif not _supported(measured, to_f):
+        reason = "landmarks not measured around the toe-off (landing angles kept)"
+        landing_only = True
     return Contact(
         leg=leg,
         ic_s=_frame_time(times_s, ic_f),
@@ -399,6 +417,7 @@ def _judged_contact(
         usable=reason == "",
         reason=reason,
         timed=stance.inside and not stance.cut,
+        landing_usable=reason == "" or landing_only,
     )
 
 
@@ -492,7 +511,7 @@ def detect_contacts(
     if not np.isfinite(stride_frames) or stride_frames <= 0:
         return contacts
     contacts = check_leg_sequence(drop_duplicates(contacts), step_s=0.5 * stride_frames / fps)
-    return check_contact_times(contacts)
+    return check_contact_times(contacts, frame_s=1.0 / fps)
 
 
 _DUPLICATE_REASON = "duplicate: overlaps another contact of the same leg"
@@ -502,13 +521,21 @@ _SEQUENCE_REASON = "leg label breaks the left-right alternation (near and far sw
 _SEQUENCE_TOLERANCE_STEPS = 0.3
 
 
-# A usable contact shorter than this share of the clip's median contact time
-# was mis-timed: its landing found late or its toe-off early.
-_SHORT_CONTACT_SHARE = 0.6
+# A usable contact shorter than the clip's median contact time by more than
+# this share of it, and by more than _SHORT_CONTACT_FRAMES frame intervals,
+# was mis-timed: its landing found late or its toe-off early. Both are about
+# 3 standard deviations of a contact time about its clip's median: 4 %
+# stride-to-stride variation and 0.7 frame of timing noise per contact give
+# 36 ms at 60 fps (20 % of a 215-ms contact is 43 ms) and 78 ms at 30 fps
+# (2.5 frames are 83 ms).
+_SHORT_CONTACT_SHARE = 0.2
+_SHORT_CONTACT_FRAMES = 2.5
 
 
 def _demote(contact: Contact, reason: str) -> Contact:
-    return dataclasses.replace(contact, usable=False, timed=False, reason=reason)
+    return dataclasses.replace(
+        contact, usable=False, landing_usable=False, timed=False, reason=reason
+    )
 
 
 def drop_duplicates(contacts: list[Contact]) -> list[Contact]:
@@ -535,7 +562,7 @@ def check_leg_sequence(contacts: list[Contact], *, step_s: float) -> list[Contac
     """Mark usable contacts whose leg label contradicts the alternation of steps.
 
     Running alternates legs, one contact per step. Walking through the
-    usable contacts in time order, each gap is a whole number of steps,
+    contacts with a usable landing in time order, each gap is a whole number of steps,
     which fixes every contact's step parity relative to its neighbours; the
     majority says which parity is the near leg. A gap that is not close to
     a whole number of steps (more than 0.3 off), or longer than 6 steps,
@@ -557,7 +584,7 @@ def check_leg_sequence(contacts: list[Contact], *, step_s: float) -> list[Contac
         return out
     runs: list[list[tuple[int, int]]] = []  # (contact index, parity)
     for i, c in enumerate(contacts):
-        if not c.usable:
+        if not c.landing_usable:
             continue
         if runs:
             j, p = runs[-1][-1]
@@ -577,36 +604,43 @@ def check_leg_sequence(contacts: list[Contact], *, step_s: float) -> list[Contac
     return out
 
 
-def check_contact_times(contacts: list[Contact]) -> list[Contact]:
-    """Mark usable contacts far shorter than the clip's median as unusable.
+def check_contact_times(contacts: list[Contact], *, frame_s: float) -> list[Contact]:
+    """Mark usable contacts much shorter than the clip's median as unusable.
 
-    One runner's contact times vary by a few percent from step to step. A
-    contact shorter than ``_SHORT_CONTACT_SHARE`` of the median of the usable
-    ones was mis-timed. On the rendered samples MediaPipe swapped or lifted
-    the pushing foot for a frame or two and the toe-off came 5-14 frames
-    (80-230 ms) early; on the eye-labelled real clips the four such contacts
-    had landings 2.6-3.9 frames late (three) or a toe-off 3 frames early
-    (one). The contact stays timed (it is still a step) but its contact
-    time and angles are not used. Needs at least 4 usable contacts;
-    otherwise returns them unchanged.
+    One runner's contact times vary by a few percent from step to step
+    (stride-to-stride coefficients of variation of 2-5 % on a treadmill).
+    A contact shorter than the median of the usable ones by more than
+    ``_SHORT_CONTACT_SHARE`` of it and by more than ``_SHORT_CONTACT_FRAMES``
+    frame intervals (whichever is longer) was mis-timed. On the rendered
+    samples MediaPipe swapped the feet or pulled the pushing foot forward
+    for a few frames and the toe-off came 2-5 frames early; all 7 such
+    contacts were 21-38 % short, and every correctly timed one within 15 %
+    of the median. On the eye-labelled real clips (30 fps, where two frames
+    are the longer limit) it sets aside one contact with a toe-off 3 frames
+    early, and three labelled within 2 frames. The contact stays timed (it
+    is still a step) but its contact time and angles are not used. Needs at
+    least 4 usable contacts; otherwise returns them unchanged.
 
     Parameters
     ----------
     contacts : list of Contact
         Both legs, in time order of initial contact.
+    frame_s : float
+        Frame interval, seconds (real time).
     """
     durations = [c.contact_time_s for c in contacts if c.usable]
     if len(durations) < 4:
         return list(contacts)
     median_s = float(np.median(durations))
+    shortest_s = median_s - max(_SHORT_CONTACT_SHARE * median_s, _SHORT_CONTACT_FRAMES * frame_s)
     out = []
     for c in contacts:
-        if c.usable and c.contact_time_s < _SHORT_CONTACT_SHARE * median_s:
+        if c.usable and c.contact_time_s < shortest_s:
             reason = (
                 f"contact time {1000 * c.contact_time_s:.0f} ms is under "
-                f"{_SHORT_CONTACT_SHARE:.0%} of the clip's median {1000 * median_s:.0f} ms "
-                "(landing found late or toe-off early)"
+                f"{1000 * shortest_s:.0f} ms, far below the clip's median "
+                f"{1000 * median_s:.0f} ms (landing found late or toe-off early)"
             )
-            c = dataclasses.replace(c, usable=False, reason=reason)
+            c = dataclasses.replace(c, usable=False, landing_usable=False, reason=reason)
         out.append(c)
     return out

@@ -33,7 +33,8 @@ class RunStride:
 
 @dataclass(frozen=True)
 class ContactRow:
-    """A usable contact with its angles (for summaries)."""
+    """A contact with its angles (for summaries): a usable contact, or one
+    with only its landing usable (contact time and peak knee flexion NaN)."""
 
     clip: int
     contact: int
@@ -119,7 +120,7 @@ def _collect(clips: list[ClipAnalysis]) -> tuple[list[RunStride], list[ContactRo
                     knee_flexion_deg=a.knee_flexion_deg,
                     foot_ahead_leg_lengths=a.foot_ahead_leg_lengths,
                     peak_stance_knee_flexion_deg=a.peak_stance_knee_flexion_deg,
-                    contact_time_ms=1000.0 * c.contact_time_s,
+                    contact_time_ms=1000.0 * c.contact_time_s if c.usable else float("nan"),
                 )
             )
     return strides, rows

@@ -26,8 +26,8 @@ class ClipErrors:
     ic_frames, to_frames : ndarray
         Measured minus true event times of every timed contact, frames.
     ic_frames_usable, to_frames_usable : ndarray
-        The same for usable contacts only (those whose angles and contact
-        times are reported).
+        The same for the contacts whose landing is usable (their angles are
+        reported) and for the usable contacts (their contact times too).
     strike_angle_deg, shank_angle_deg, knee_flexion_deg : float
         Measured minus true median (over near-leg usable contacts), degrees.
     strike_angle_each_deg : ndarray
@@ -81,8 +81,9 @@ def clip_errors(clip: ClipAnalysis, truth: object, *, match_s: float = 0.1) -> C
         matched.add((t.side, round(t.ic_s, 6)))
         ic.append((c.ic_s - t.ic_s) * fps)
         to.append((c.to_s - t.to_s) * fps)
-        if c.usable:
+        if c.landing_usable:
             ic_usable.append(ic[-1])
+        if c.usable:
             to_usable.append(to[-1])
         if a is not None and c.leg == "near":
             strike.append(a.foot_strike_angle_deg - t.foot_strike_angle_deg)

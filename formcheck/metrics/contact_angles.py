@@ -124,7 +124,9 @@ def contact_angles(
     knee_ic = at_contact(lambda xy: knee_flexion_deg(xy, leg))
     ahead = at_contact(lambda xy: xy[:, leg.heel, 0] - hip_mid(xy)[:, 0])
     stance = knee_flexion_deg(runner_xy, leg)[contact.ic_frame : contact.to_frame + 1]
-    peak = float(np.nanmax(stance)) if np.isfinite(stance).any() else float("nan")
+    peak = float("nan")
+    if contact.usable and np.isfinite(stance).any():  # needs the toe-off too
+        peak = float(np.nanmax(stance))
     return ContactAngles(
         foot_strike_angle_deg=fsa,
         strike_class=classify_strike(

@@ -87,6 +87,7 @@ def _contacts(clips: list[ClipAnalysis]) -> list[dict[str, Any]]:
                     "foot_ahead_leg_lengths": a.foot_ahead_leg_lengths if a else None,
                     "peak_stance_knee_flexion_deg": a.peak_stance_knee_flexion_deg if a else None,
                     "usable": c.usable,
+                    "landing_usable": c.landing_usable,
                     "reason": c.reason or None,
                     "ic_cue": c.ic_cue,
                 }
