@@ -5,9 +5,8 @@ model's own errors (docs/synthetic.md has its bias table). Gates from the
 analysis issue: cadence within 1 step/min, trunk lean within 2 deg, strike
 class right for clear cases (truth at least 10 deg beyond a cut-off),
 overstride and lean statuses right for clear cases, drift within 1.5 deg.
-Contacts within 2 frames at 60 fps: initial contacts per clip; toe-offs
-pooled over the four clips, with a per-clip bound on the median (on two
-clips fewer than 85 % of toe-offs are within 2 frames: docs/accuracy.md).
+Contacts within 2 frames at 60 fps: initial contacts (of every contact
+whose landing is usable) and toe-offs (of usable contacts), per clip.
 """
 
 from __future__ import annotations
@@ -33,24 +32,25 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 CADENCE_TOL_SPM = 1.0
 LEAN_TOL_DEG = 2.0
 DRIFT_TOL_DEG = 1.5
-# Measured on the four samples (usable contacts): 100 % of initial
-# contacts within 2 frames at 60 fps (median error at most 0.39 frames).
+# Measured on the four samples: 100 % of initial contacts within 2 frames
+# at 60 fps (median error at most 0.46 frames).
 IC_MEDIAN_TOL_FRAMES = 2.0
 IC_WITHIN_2_FRAMES_MIN_SHARE = 0.85
-# Toe-offs (usable contacts), measured: median error -0.43 to +0.30 frames
-# per clip; within 2 frames 69-100 % per clip, 88 % pooled. The misses are
-# MediaPipe losing or swapping the pushing foot for a frame or two.
+# Toe-offs (usable contacts), measured: median error -0.41 to +0.30 frames
+# per clip, 100 % within 2 frames on every clip (9-34 usable contacts a
+# clip). Before the merged-feet frames were removed and short contacts set
+# aside more tightly, 69-100 % per clip: MediaPipe swapped the feet or
+# pulled the pushing foot forward at push-off (docs/accuracy.md).
 TO_MEDIAN_TOL_FRAMES = 1.0
-TO_WITHIN_2_FRAMES_MIN_SHARE = 0.85
+TO_WITHIN_2_FRAMES_MIN_SHARE = 0.9
 # Every other frame of a sample's pose track is a 30 fps clip of the same
-# run. Measured: median shank angle within 2.8 deg of the truth (forefoot;
-# the others within 1.5; 60 fps: within 2.2), the same bound as on exact
-# landmarks at 30 fps (test_accuracy_landmarks: 3 deg). The overstride and
-# heel-strike statuses are as at 60 fps on the three runners whose true shank
-# angle is clear of the overstride cut-offs. The slouch runner's 6 deg is the
-# caution cut-off itself: caution at 60 fps, ok at 30, and the heel-strike
-# status (rearfoot plus the overstride status) follows it.
-SHANK_30FPS_TOL_DEG = 3.0
+# run. Measured: median shank angle within 1.7 deg of the truth (slouch;
+# the others within 1.0). The overstride and heel-strike statuses are as at
+# 60 fps on the three runners whose true shank angle is clear of the
+# overstride cut-offs. The slouch runner's 6 deg is the caution cut-off
+# itself: caution at 60 fps, ok at 30, and the heel-strike status (rearfoot
+# plus the overstride status) follows it.
+SHANK_30FPS_TOL_DEG = 2.5
 OVERSTRIDE_CLEAR_MARGIN_DEG = 2.0
 
 
@@ -93,8 +93,7 @@ def test_toe_offs_within_two_frames(tmp_root: str) -> None:
     ]
     for to in errors:
         assert abs(np.median(to)) <= TO_MEDIAN_TOL_FRAMES
-    pooled = np.concatenate(errors)
-    assert np.mean(np.abs(pooled) <= 2.0) >= TO_WITHIN_2_FRAMES_MIN_SHARE
+        assert np.mean(np.abs(to) <= 2.0) >= TO_WITHIN_2_FRAMES_MIN_SHARE
 
 
 def test_clear_overstrider_is_flagged_and_heel_strike_read(tmp_root: str) -> None:
