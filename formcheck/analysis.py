@@ -105,7 +105,7 @@ class ClipAnalysis:
         Low-passed and unfiltered landmarks in the runner frame (pixels).
     contacts : list of Contact
     angles : list of ContactAngles or None
-        Per contact (same order); None where not usable.
+        Per contact (same order); None where its landing is not usable.
     strides : list of Stride
     lean_deg : ndarray, shape (n_frames,)
         Trunk lean per frame.

@@ -38,6 +38,7 @@ from formcheck.draw import (
     ui_scale,
     with_caption,
 )
+from formcheck.gait import Contact
 from formcheck.landmarks import leg_indices
 from formcheck.metrics.angles import hip_mid, shoulder_mid
 
@@ -86,6 +87,11 @@ class Keyframe:
     spec: KeyframeSpec
     image: np.ndarray
     caption: str
+
+
+def _contact_time(contact: Contact) -> str:
+    """Contact time for a caption; a contact with only its landing usable has none."""
+    return f"{1000 * contact.contact_time_s:.0f} ms" if contact.usable else "not measured"
 
 
 def _finding(report: dict[str, Any], fid: str) -> dict[str, Any] | None:
@@ -349,7 +355,7 @@ def _contact_lines(
             f"the hips, knee flexion {a.knee_flexion_deg:.0f}°",
             _CAPTION_TEXT,
         ),
-        (f"trunk lean {lean:.1f}°, contact time {1000 * c.contact_time_s:.0f} ms", TRUNK_COLOUR),
+        (f"trunk lean {lean:.1f}°, contact time {_contact_time(c)}", TRUNK_COLOUR),
     ]
     shank_lim = overstride["flag_shank_angle_deg"]
     ahead_lim = overstride["flag_foot_ahead_leg_lengths"]
