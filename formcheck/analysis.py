@@ -16,7 +16,8 @@ import numpy as np
 
 from formcheck.clean import CleanTrack, clean_track
 from formcheck.config import Config
-from formcheck.gait import Contact, detect_contacts
+from formcheck.contact import Contact
+from formcheck.gait import detect_contacts
 from formcheck.horizon import LineRoll
 from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
 from formcheck.metrics.angles import (

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from scipy.signal import find_peaks
 
 from formcheck.config import GaitConfig
+from formcheck.contact import Contact, LegName
+from formcheck.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
 from formcheck.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
 from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
-
-LegName = Literal["near", "far"]
-LandingCue = Literal["foot height", "ground speed"]
 
 # At initial contact the foot is at least this far (share of its fore-aft
 # excursion) from the back of its swing.
@@ -41,57 +39,6 @@ _EVENT_SUPPORT_FRAMES = 2
 # measured. At 30 fps a strict rule lost 24 of 32 contacts on a real clip to
 # single rejected points.
 _EVENT_UNMEASURED_ALLOWED = 1
-
-
-@dataclass(frozen=True)
-class Contact:
-    """One ground contact of one leg.
-
-    Attributes
-    ----------
-    leg : {"near", "far"}
-    ic_s, to_s : float
-        Initial contact and toe-off times, seconds (real time), sub-frame.
-    ic_frame, to_frame : int
-        Nearest frame indices.
-    usable : bool
-        Whether the contact is complete and both events were measured well
-        enough for metrics (contact time, duty factor, angles at contact).
-    reason : str
-        Why it is not usable ("" when usable).
-    timed : bool
-        Whether both events were timed to a fraction of a frame on a
-        complete contact (true for usable contacts, and for contacts only
-        lacking measured landmarks for their angles); cadence and strides
-        use timed contacts.
-    ic_cue : {"foot height", "ground speed"}
-        Which cue timed the landing (:mod:`formcheck.landing`).
-    landing_usable : bool
-        Whether the landing alone is usable: true for usable contacts, and
-        for those whose only fault is an unmeasured toe-off (the pose model
-        lost the pushing foot). Angles at contact are read on these; their
-        contact time is not used.
-    """
-
-    leg: LegName
-    ic_s: float
-    to_s: float
-    ic_frame: int
-    to_frame: int
-    usable: bool
-    reason: str
-    timed: bool = True
-    ic_cue: LandingCue = "foot height"
-    landing_usable: bool = False
-
-    def __post_init__(self) -> None:
-        if self.usable and not self.landing_usable:
-            object.__setattr__(self, "landing_usable", True)
-
-    @property
-    def contact_time_s(self) -> float:
-        """Ground contact time, seconds."""
-        return self.to_s - self.ic_s
 
 
 def foot_height(runner_xy: np.ndarray, *, side: str) -> np.ndarray:
@@ -512,135 +459,3 @@ def detect_contacts(
         return contacts
     contacts = check_leg_sequence(drop_duplicates(contacts), step_s=0.5 * stride_frames / fps)
     return check_contact_times(contacts, frame_s=1.0 / fps)
-
-
-_DUPLICATE_REASON = "duplicate: overlaps another contact of the same leg"
-_SEQUENCE_REASON = "leg label breaks the left-right alternation (near and far swapped here)"
-# A gap between contacts this far (in steps) from a whole number of steps
-# breaks the parity chain.
-_SEQUENCE_TOLERANCE_STEPS = 0.3
-
-
-# A usable contact shorter than the clip's median contact time by more than
-# this share of it, and by more than _SHORT_CONTACT_FRAMES frame intervals,
-# was mis-timed: its landing found late or its toe-off early. Both are about
-# 3 standard deviations of a contact time about its clip's median: 4 %
-# stride-to-stride variation and 0.7 frame of timing noise per contact give
-# 36 ms at 60 fps (20 % of a 215-ms contact is 43 ms) and 78 ms at 30 fps
-# (2.5 frames are 83 ms).
-_SHORT_CONTACT_SHARE = 0.2
-_SHORT_CONTACT_FRAMES = 2.5
-
-
-def _demote(contact: Contact, reason: str) -> Contact:
-    return dataclasses.replace(
-        contact, usable=False, landing_usable=False, timed=False, reason=reason
-    )
-
-
-def drop_duplicates(contacts: list[Contact]) -> list[Contact]:
-    """Mark the shorter of two overlapping contacts of one leg as a duplicate.
-
-    One stance can be found twice when a noisy fore-aft swing has two
-    forward peaks around it. Parameters and result: contacts in time order.
-    """
-    out = list(contacts)
-    last: dict[str, int] = {}
-    for i, c in enumerate(out):
-        j = last.get(c.leg)
-        if c.timed and j is not None and c.ic_s < out[j].to_s:
-            shorter = i if c.contact_time_s <= out[j].contact_time_s else j
-            out[shorter] = _demote(out[shorter], _DUPLICATE_REASON)
-            if shorter == i:
-                continue
-        if out[i].timed:
-            last[c.leg] = i
-    return out
-
-
-def check_leg_sequence(contacts: list[Contact], *, step_s: float) -> list[Contact]:
-    """Mark usable contacts whose leg label contradicts the alternation of steps.
-
-    Running alternates legs, one contact per step. Walking through the
-    contacts with a usable landing in time order, each gap is a whole number of steps,
-    which fixes every contact's step parity relative to its neighbours; the
-    majority says which parity is the near leg. A gap that is not close to
-    a whole number of steps (more than 0.3 off), or longer than 6 steps,
-    starts a new run, so one mistimed contact cannot flip the parity of all
-    that follow. A contact whose label disagrees with its run's majority was
-    found on the other leg's landmarks (the pose model swapped near and far
-    for a while and the swap was not undone): its angles describe the wrong
-    leg, so it is marked unusable and untimed.
-
-    Parameters
-    ----------
-    contacts : list of Contact
-        Both legs, in time order of initial contact.
-    step_s : float
-        Expected step period, seconds.
-    """
-    out = list(contacts)
-    if not step_s > 0:
-        return out
-    runs: list[list[tuple[int, int]]] = []  # (contact index, parity)
-    for i, c in enumerate(contacts):
-        if not c.landing_usable:
-            continue
-        if runs:
-            j, p = runs[-1][-1]
-            steps = (c.ic_s - contacts[j].ic_s) / step_s
-            if abs(steps - round(steps)) <= _SEQUENCE_TOLERANCE_STEPS and steps <= 6.0:
-                runs[-1].append((i, (p + int(round(steps))) % 2))
-                continue
-        runs.append([(i, 0)])
-    for run in runs:
-        near_even = sum((p == 0) == (contacts[i].leg == "near") for i, p in run)
-        if len(run) < 3 or 2 * near_even == len(run):
-            continue
-        near_parity = 0 if 2 * near_even > len(run) else 1
-        for i, p in run:
-            if (contacts[i].leg == "near") != (p == near_parity):
-                out[i] = _demote(contacts[i], _SEQUENCE_REASON)
-    return out
-
-
-def check_contact_times(contacts: list[Contact], *, frame_s: float) -> list[Contact]:
-    """Mark usable contacts much shorter than the clip's median as unusable.
-
-    One runner's contact times vary by a few percent from step to step
-    (stride-to-stride coefficients of variation of 2-5 % on a treadmill).
-    A contact shorter than the median of the usable ones by more than
-    ``_SHORT_CONTACT_SHARE`` of it and by more than ``_SHORT_CONTACT_FRAMES``
-    frame intervals (whichever is longer) was mis-timed. On the rendered
-    samples MediaPipe swapped the feet or pulled the pushing foot forward
-    for a few frames and the toe-off came 2-5 frames early; all 7 such
-    contacts were 21-38 % short, and every correctly timed one within 15 %
-    of the median. On the eye-labelled real clips (30 fps, where two frames
-    are the longer limit) it sets aside one contact with a toe-off 3 frames
-    early, and three labelled within 2 frames. The contact stays timed (it
-    is still a step) but its contact time and angles are not used. Needs at
-    least 4 usable contacts; otherwise returns them unchanged.
-
-    Parameters
-    ----------
-    contacts : list of Contact
-        Both legs, in time order of initial contact.
-    frame_s : float
-        Frame interval, seconds (real time).
-    """
-    durations = [c.contact_time_s for c in contacts if c.usable]
-    if len(durations) < 4:
-        return list(contacts)
-    median_s = float(np.median(durations))
-    shortest_s = median_s - max(_SHORT_CONTACT_SHARE * median_s, _SHORT_CONTACT_FRAMES * frame_s)
-    out = []
-    for c in contacts:
-        if c.usable and c.contact_time_s < shortest_s:
-            reason = (
-                f"contact time {1000 * c.contact_time_s:.0f} ms is under "
-                f"{1000 * shortest_s:.0f} ms, far below the clip's median "
-                f"{1000 * median_s:.0f} ms (landing found late or toe-off early)"
-            )
-            c = dataclasses.replace(c, usable=False, landing_usable=False, reason=reason)
-        out.append(c)
-    return out

@@ -15,13 +15,8 @@ from formcheck.clean import (
     merged_leg_frames,
     step_frequency_hz,
 )
-from formcheck.gait import (
-    Contact,
-    LegName,
-    check_contact_times,
-    check_leg_sequence,
-    drop_duplicates,
-)
+from formcheck.contact import Contact, LegName
+from formcheck.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
 from formcheck.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from formcheck.analysis import ClipAnalysis
+from formcheck.contact import Contact
 from formcheck.draw import (
     FAR_COLOUR,
     FOOT_COLOUR,
@@ -38,7 +39,6 @@ from formcheck.draw import (
     ui_scale,
     with_caption,
 )
-from formcheck.gait import Contact
 from formcheck.landmarks import leg_indices
 from formcheck.metrics.angles import hip_mid, shoulder_mid
 
