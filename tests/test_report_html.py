@@ -156,6 +156,8 @@ def test_dynamics_checklist_method_disclaimer(long_run, page: str) -> None:
     m = long_run.report["method"][0]
     assert esc(m["pose_model"]) in method
     assert f"{m['lowpass_cutoff_hz']:.1f} Hz" in method
+    merged = f"pulled together on {m['merged_feet_frames_removed']} frames (removed)"
+    assert merged in method
     assert "findings.overstride.flag_shank_angle_deg" in method
     assert esc(long_run.report["formcheck_version"]) in method
     assert esc(long_run.report["disclaimer"]) in page

@@ -345,7 +345,8 @@ def _method_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 f"{tag}near leg",
                 f"MediaPipe '{m.get('near_side_label')}' side; leg swaps "
-                f"corrected on {m.get('leg_swaps_corrected_frames')} frames",
+                f"corrected on {m.get('leg_swaps_corrected_frames')} frames; both feet "
+                f"pulled together on {m.get('merged_feet_frames_removed', 0)} frames (removed)",
             ),
             (
                 f"{tag}camera roll",

@@ -57,6 +57,7 @@ def _method(clip: ClipAnalysis) -> dict[str, Any]:
         "step_frequency_video_hz": clip.clean.step_hz,
         "outliers_removed": clip.clean.outliers,
         "leg_swaps_corrected_frames": clip.clean.swaps_fixed,
+        "merged_feet_frames_removed": clip.clean.merged_frames,
         "near_side_label": clip.near_side,
         "camera_roll_deg": clip.scene.roll_deg,
         "camera_roll_reliable": clip.scene.roll_reliable,
