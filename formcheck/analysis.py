@@ -534,11 +534,15 @@ def _degradation_warnings(
     if facing_agreement < 0.8:
         out.append(f"facing direction uncertain ({100 * facing_agreement:.0f} % of cues agree)")
     far = [c for c in contacts if c.leg == "far"]
-    if far and not any(c.usable for c in far):
+    if far and not any(c.landing_usable for c in far):
         out.append("the far leg is never measured well enough; figures use the near leg only")
     unusable = [c for c in contacts if not c.usable]
     if unusable:
-        out.append(f"{len(unusable)} of {len(contacts)} contacts unusable (see contacts[].reason)")
+        kept = sum(c.landing_usable for c in unusable)
+        landing = f"; {kept} of them keep their landing angles" if kept else ""
+        out.append(
+            f"{len(unusable)} of {len(contacts)} contacts unusable{landing} (see contacts[].reason)"
+        )
     if clean.swaps_fixed:
         out.append(
             f"left/right leg labels swapped by the pose model on {clean.swaps_fixed} "

@@ -261,6 +261,8 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
     xy : ndarray, shape (n_frames, 33, 2)
         Identity-corrected image coordinates, pixels; NaN where missing.
     fps : float
+        Frames per second of video time (slow motion not undone, as in the
+        rest of cleaning).
 
     Returns
     -------

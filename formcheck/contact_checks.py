@@ -119,8 +119,9 @@ def check_contact_times(contacts: list[Contact], *, frame_s: float) -> list[Cont
     it sets aside five labelled contacts, all mis-timed: three landings
     2.6-4.0 frames late, two toe-offs 2.5-3 frames early. The contact stays
     timed (it is still a step) but its contact time and angles are not
-    used. Needs at least 4 usable contacts; otherwise returns them
-    unchanged.
+    used. Contacts with only their landing usable are left as they are:
+    their toe-off was not measured, so their contact time says nothing.
+    Needs at least 4 usable contacts; otherwise returns them unchanged.
 
     Parameters
     ----------

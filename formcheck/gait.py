@@ -230,7 +230,8 @@ def detect_leg_contacts(
     list of Contact
         In time order. Contacts cut by the clip's ends or by gaps, or whose
         events fall on unmeasured frames (or have more than one unmeasured
-        frame within 2 of them), are returned unusable.
+        frame within 2 of them), are returned unusable; when only the
+        toe-off is unmeasured, the landing stays usable (``landing_usable``).
     """
     stances = _height_stances(
         height=height,

@@ -29,7 +29,8 @@ class ClipErrors:
         The same for the contacts whose landing is usable (their angles are
         reported) and for the usable contacts (their contact times too).
     strike_angle_deg, shank_angle_deg, knee_flexion_deg : float
-        Measured minus true median (over near-leg usable contacts), degrees.
+        Measured minus true median (over near-leg contacts whose landing is
+        usable: those with angles), degrees.
     strike_angle_each_deg : ndarray
         Per-contact strike angle errors (near leg), degrees.
     trunk_lean_deg : float
@@ -40,7 +41,7 @@ class ClipErrors:
         Share of true contacts (not cut by the clip's ends) matched by a
         timed contact.
     strike_class_right : float
-        Share of near-leg usable contacts with the true strike class.
+        Share of near-leg contacts with angles that have the true strike class.
     """
 
     cadence_spm: float

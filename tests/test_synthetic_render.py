@@ -68,14 +68,15 @@ def test_rendering_is_repeatable(tmp_path: Path) -> None:
     # always been byte-identical, but one CI run (2026-11, stop 10) saw two
     # encodes of this clip differ by 18 bytes, cause not found. A changed
     # picture (say, random noise in the drawing) moves every frame by far
-    # more than these bounds: 0.1 % of pixels drawn differently, 0.5 grey
-    # levels of mean decoded difference.
+    # more than these bounds: 0.01 % of pixel values drawn differently (a
+    # handful of edge pixels, as a last-bit float difference could flip),
+    # 0.5 grey levels of mean decoded difference.
     cam = CameraParams(width=320, height=240, scale_px_per_m=115.0, ground_origin_px=(160, 226))
     drawn = [
         np.stack(list(iter_frames(params=RunnerParams(), camera=cam, fps=30.0, n_frames=15)))
         for _ in range(2)
     ]
-    assert np.mean(drawn[0] != drawn[1]) <= 0.001
+    assert np.mean(drawn[0] != drawn[1]) <= 0.0001
     paths = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
     for p in paths:
         render_clip(params=RunnerParams(), path=p, duration_s=0.5, fps=30.0, camera=cam)

@@ -375,6 +375,17 @@ def test_leg_sequence_flags_a_swapped_contact_only() -> None:
     assert not checked[5].timed and "alternation" in checked[5].reason
 
 
+def test_leg_sequence_judges_landing_only_contacts_too() -> None:
+    # A contact that kept only its landing still has its angles reported,
+    # so a wrong leg label on it must be caught, and demoting it clears the
+    # landing as well.
+    contacts = _alternating(12)
+    contacts[5] = dataclasses.replace(contacts[5], leg="near", usable=False, landing_usable=True)
+    checked = check_leg_sequence(contacts, step_s=0.35)
+    assert not checked[5].landing_usable and "alternation" in checked[5].reason
+    assert all(c.usable for k, c in enumerate(checked) if k != 5)
+
+
 def test_leg_sequence_restarts_after_an_off_beat_gap() -> None:
     # A gap of 1.5 steps cannot be counted: the runs before and after it are
     # judged on their own, so a swap of every later label is not "fixed" by
@@ -399,16 +410,27 @@ def test_duplicate_contacts_of_one_leg_keep_the_longer() -> None:
 
 
 def test_contact_far_shorter_than_the_median_is_not_usable() -> None:
-    # Median 220 ms. At 60 fps the limit is 20 % of it (44 ms > 2 frames,
-    # 33 ms): a 170-ms contact (under 176 ms) is marked, a 180-ms one kept;
-    # the marked one stays timed (it is still a step).
+    # Median 220 ms. At 60 fps the limit is 20 % of it (44 ms > 2.5 frames,
+    # 42 ms): a 170-ms contact (under 176 ms) is marked, a 180-ms one kept;
+    # the marked one stays timed (it is still a step) but loses its landing.
     contacts = _alternating(8)
     contacts[3] = dataclasses.replace(contacts[3], to_s=contacts[3].ic_s + 0.17)
     contacts[6] = dataclasses.replace(contacts[6], to_s=contacts[6].ic_s + 0.18)
     checked = check_contact_times(contacts, frame_s=1 / 60)
     assert [c.usable for c in checked] == [k != 3 for k in range(8)]
-    assert checked[3].timed and "170 ms" in checked[3].reason and "220 ms" in checked[3].reason
-    # At 20 fps two frames (100 ms) are the longer limit: both are kept.
-    assert all(c.usable for c in check_contact_times(contacts, frame_s=1 / 20))
+    assert checked[3].timed and not checked[3].landing_usable
+    assert "170 ms" in checked[3].reason and "220 ms" in checked[3].reason
+    # At 30 fps 2.5 frames (83 ms) are the longer limit, so contacts down to
+    # 137 ms are kept: 145 ms is kept (2 frames would have marked it).
+    at_30 = [*contacts[:3], dataclasses.replace(contacts[3], to_s=contacts[3].ic_s + 0.145)]
+    at_30 += contacts[4:]
+    assert all(c.usable for c in check_contact_times(at_30, frame_s=1 / 30))
+    at_30[3] = dataclasses.replace(at_30[3], to_s=at_30[3].ic_s + 0.13)
+    assert not check_contact_times(at_30, frame_s=1 / 30)[3].usable
+    # A contact with only its landing usable (toe-off unmeasured) is not
+    # judged by its contact time.
+    landing_only = dataclasses.replace(contacts[3], usable=False, landing_usable=True)
+    judged = check_contact_times([*contacts[:3], landing_only, *contacts[4:]], frame_s=1 / 60)
+    assert judged[3] == landing_only
     # Fewer than 4 usable contacts: no median to judge by.
     assert check_contact_times(contacts[2:5], frame_s=1 / 60) == contacts[2:5]
