@@ -36,7 +36,7 @@ FPS = 60.0
 SLOUCHING_OVERSTRIDER = RunnerParams(
     trunk_lean_deg=8.0,
     trunk_lean_drift_deg_per_min=10.0,
-    shank_angle_ic_deg=12.0,
+    shank_angle_ic_deg=14.0,
     knee_flexion_ic_deg=12.0,
     foot_strike_angle_deg=15.0,
 )
