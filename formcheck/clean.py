@@ -201,7 +201,7 @@ def fix_leg_swaps(xy: np.ndarray, *, prior_cost: float = 0.1) -> tuple[np.ndarra
     n = xy.shape[0]
     if n < 3:
         return xy.copy(), np.zeros(n, dtype=bool)
-    torso = _hampel_floor_px(xy) / 0.02
+    torso = _torso_px(xy)
     legs = np.stack([_legs(xy, 0), _legs(xy, 1)]) / max(torso, 1e-6)  # (2, n, 2k, 2)
 
     def accel(t: int, a: int, b: int, c: int) -> float:
@@ -273,7 +273,7 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
     if n < 3:
         return merged
     left, right = (xy[:, list(foot)].mean(axis=1) for foot in _FEET)
-    limit = _MERGE_DIP_TORSO_PER_S2 * (_hampel_floor_px(xy) / 0.02) / fps**2
+    limit = _MERGE_DIP_TORSO_PER_S2 * _torso_px(xy) / fps**2
     spread_dip = _dip(np.linalg.norm(left - right, axis=-1))
     foot_off = np.fmax(np.linalg.norm(_dip(left), axis=-1), np.linalg.norm(_dip(right), axis=-1))
     with np.errstate(invalid="ignore"):
@@ -354,13 +354,18 @@ def _uniform(track: PoseTrack) -> bool:
     return dt.size == 0 or float(np.max(np.abs(dt - 1.0 / track.fps))) < 0.25 / track.fps
 
 
-def _hampel_floor_px(xy: np.ndarray) -> float:
-    """Spread floor for the Hampel filter: 2 % of the median torso length, pixels."""
+def _torso_px(xy: np.ndarray) -> float:
+    """Median hip-midpoint to shoulder-midpoint distance, pixels (50 if never seen)."""
     hips = 0.5 * (xy[:, LEFT_HIP] + xy[:, RIGHT_HIP])
     shoulders = 0.5 * (xy[:, LEFT_SHOULDER] + xy[:, RIGHT_SHOULDER])
     torso = np.linalg.norm(shoulders - hips, axis=-1)
     torso = torso[np.isfinite(torso)]
-    return 0.02 * float(np.median(torso)) if torso.size else 1.0
+    return float(np.median(torso)) if torso.size else 50.0
+
+
+def _hampel_floor_px(xy: np.ndarray) -> float:
+    """Spread floor for the Hampel filter: 2 % of the median torso length, pixels."""
+    return 0.02 * _torso_px(xy)
 
 
 def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:

@@ -219,8 +219,8 @@ class _FootPose:
         to_ankle = ankle - heel
         offset_rad = np.arctan2(sp.ankle_height_m, sp.heel_to_ankle_m)
         rear_rad = float(np.arctan2(to_ankle[1], to_ankle[0]) - offset_rad)
-        ball_share = 1.0 - sp.toes_m / sp.foot_m
-        ball = heel + rotate(np.array([sp.foot_m - sp.toes_m, 0.0]), rear_rad)
+        ball_share = sp.rear_foot_m / sp.foot_m
+        ball = heel + rotate(np.array([sp.rear_foot_m, 0.0]), rear_rad)
         toes = toe - ball
         return cls(heel, ball, rear_rad, float(np.arctan2(toes[1], toes[0])), sp.foot_m, ball_share)
 

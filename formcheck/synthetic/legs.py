@@ -104,6 +104,11 @@ class LegSpec:
     toes_m: float
     toes_relax_share: float
 
+    @property
+    def rear_foot_m(self) -> float:
+        """Heel point to ball of the foot, along the sole."""
+        return self.foot_m - self.toes_m
+
 
 @dataclass(frozen=True)
 class _Hermite:
@@ -215,7 +220,7 @@ def stance_foot(model: LegModel, tau_s: np.ndarray) -> tuple[np.ndarray, np.ndar
     toe_on_ground = np.stack([toe_flat_x, zeros], axis=-1)
     heel = np.where(heel_pivot[:, None], heel_on_ground, toe_on_ground - sole)
     ball_on_ground = toe_on_ground - np.array([sp.toes_m, 0.0])
-    rear_share = (sp.foot_m - sp.toes_m) / sp.foot_m
+    rear_share = sp.rear_foot_m / sp.foot_m
     heel = np.where(push[:, None], ball_on_ground - rear_share * sole, heel)
     flat = ~strike & ~push
     heel = np.where(flat[:, None], heel_on_ground, heel)
@@ -336,7 +341,7 @@ def leg_points(model: LegModel, tau_s: np.ndarray) -> dict[str, np.ndarray]:
     _, ankle_sw, knee_sw = _swing_ankle_knee(model, u)
     phi_sw = _shank_rad(knee_sw, ankle_sw) + model.beta(u)
     heel_sw = ankle_sw - rotate(np.array([sp.heel_to_ankle_m, sp.ankle_height_m]), phi_sw)
-    ball_sw = heel_sw + (sp.foot_m - sp.toes_m) * _unit(phi_sw)
+    ball_sw = heel_sw + sp.rear_foot_m * _unit(phi_sw)
     toes_bend = -sp.toe_off_rad * (1.0 - smootherstep(u / sp.toes_relax_share))
     toe_sw = ball_sw + sp.toes_m * _unit(phi_sw + toes_bend)
 
