@@ -517,10 +517,10 @@ def _degradation_warnings(
     if fps < 60:
         out.append(
             f"frame rate {fps:.0f} fps: contact times are resolved to ±{1000 / fps:.0f} ms "
-            "(one frame) at best (on real 30 fps test clips, 95 % of landings were within "
+            "(one frame) at best (on real 30 fps test clips, 97 % of landings were within "
             "2 frames of the eye's, and mirroring a clip moved its median contact time by "
-            "up to 44 ms); the foot slaps flat within about one frame, so the strike angle "
-            "can be several degrees off (up to 7.6° on synthetic 30 fps tests); 60 fps or "
+            "up to 40 ms); the foot slaps flat within about one frame, so the strike angle "
+            "can be several degrees off (up to 6.9° on synthetic 30 fps tests); 60 fps or "
             "more is recommended"
         )
     if not scene.roll_reliable:
