@@ -43,7 +43,9 @@ ANGLE_TOL_DEG = 1.5
 # shank is within 0.2 deg. Timing the landing on the heel's own height
 # instead is 0.15-0.2 frames early (the synthetic heel slows in its last
 # frame before touching) and reads the shank up to 1.97 deg high, so it was
-# not adopted. Bounded here so that it cannot grow.
+# not adopted. A descent allowed to curve (quadratic before the corner)
+# passes here (1.39 deg) but times real and rendered landings worse
+# (docs/accuracy.md). Bounded here so that it cannot grow.
 KNOWN_SHANK_FAILURES = {
     "midfoot (3°), 160 spm": "landings timed 0.35 frames late on a near-flat foot",
 }
