@@ -17,6 +17,7 @@ import numpy as np
 from formcheck.clean import CleanTrack, clean_track
 from formcheck.config import Config
 from formcheck.contact import Contact
+from formcheck.contact_checks import is_step_of_its_leg
 from formcheck.gait import detect_contacts
 from formcheck.horizon import LineRoll
 from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
@@ -181,11 +182,14 @@ def _strides(
     """Near-leg strides between consecutive near contacts.
 
     A stride needs its two initial contacts (a contact cut by the clip's
-    ends is not one) but not usable angles at contact: posture and
+    ends is not one, nor a duplicate or the far leg's landing under a
+    swapped label) but not usable angles at contact: posture and
     oscillation are measured over the whole stride.
     """
     near = [
-        (i, c) for i, c in enumerate(contacts) if c.leg == "near" and not c.reason.startswith("cut")
+        (i, c)
+        for i, c in enumerate(contacts)
+        if c.leg == "near" and not c.reason.startswith("cut") and is_step_of_its_leg(c)
     ]
     head = head_forward_deg(runner_xy)
     ear = ear_shoulder_distance(runner_xy) / leg_length_px

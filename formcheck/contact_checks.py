@@ -31,6 +31,14 @@ _SHORT_CONTACT_SHARE = 0.2
 _SHORT_CONTACT_FRAMES = 2.5
 
 
+def is_step_of_its_leg(contact: Contact) -> bool:
+    """Whether a contact marks a step of the leg it is labelled with: not a
+    second find of another contact's stance (:func:`drop_duplicates`) and
+    not the other leg's landing under a swapped label
+    (:func:`check_leg_sequence`). Strides run between such contacts."""
+    return contact.reason not in (_DUPLICATE_REASON, _SEQUENCE_REASON)
+
+
 def _demote(contact: Contact, reason: str) -> Contact:
     return dataclasses.replace(
         contact, usable=False, landing_usable=False, timed=False, reason=reason

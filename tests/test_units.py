@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from formcheck.analysis import _strides
 from formcheck.clean import (
     fill_gaps,
     fix_leg_swaps,
@@ -407,6 +408,36 @@ def test_duplicate_contacts_of_one_leg_keep_the_longer() -> None:
     checked = drop_duplicates(sorted([*contacts, dup], key=lambda c: c.ic_s))
     flagged = [c for c in checked if not c.usable]
     assert len(flagged) == 1 and flagged[0].ic_s == dup.ic_s and "duplicate" in flagged[0].reason
+
+
+def test_strides_run_between_steps_not_duplicates_or_swapped_labels() -> None:
+    # Near landings every 0.7 s from 1.0 s. A duplicate found 0.03 s after
+    # the third, and a far landing labelled near, must not start or end a
+    # stride: 5 strides between the 6 real near landings, each starting at a
+    # real one (before, the duplicate started one and the swapped label cut
+    # another in two halves too short to count).
+    contacts = drop_duplicates(
+        sorted(
+            [*_alternating(12), _contact("near", 2.43, 2.55)],
+            key=lambda c: c.ic_s,
+        )
+    )
+    contacts[8] = dataclasses.replace(contacts[8], leg="near")  # a far landing, label swapped
+    contacts = check_leg_sequence(contacts, step_s=0.35)
+    n = 600
+    runner_xy = np.zeros((n, 33, 2))
+    runner_xy[:, :, 1] = np.linspace(0.0, 1.0, 33)  # any finite pose
+    strides = _strides(
+        contacts,
+        runner_xy=runner_xy,
+        times_s=np.arange(n) / 60.0,
+        leg_length_px=100.0,
+        lean=np.zeros(n),
+    )
+    real_near = [i for i, c in enumerate(contacts) if c.leg == "near" and c.usable]
+    assert len(real_near) == 6
+    assert [s.contact_index for s in strides] == real_near[:-1]
+    assert [s.start_frame for s in strides] == [contacts[i].ic_frame for i in real_near[:-1]]
 
 
 def test_contact_far_shorter_than_the_median_is_not_usable() -> None:
