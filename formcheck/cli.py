@@ -109,11 +109,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_pose(args: argparse.Namespace) -> int:
-    from formcheck.outdir import staged_output
+    from formcheck.outdir import check_output_dir, staged_output
     from formcheck.pipeline import extract_pose, write_pose_outputs
 
     config = config_from_args(args)
     out_dir: Path = args.out
+    check_output_dir(out_dir)  # before the long pose pass, not after it
     result = extract_pose(
         args.video,
         config=config,
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FormcheckError as exc:
         print(f"formcheck: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a file-system failure the checks above could not foresee
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,18 @@ def add_analyze_parser(
 
 
 def parse_elapsed(text: str) -> float:
-    """Seconds from ``"90"``, ``"1:30"`` or ``"1:01:30"``."""
+    """Seconds from ``"90"``, ``"1:30"`` or ``"1:01:30"`` (minutes and seconds
+    after a colon below 60)."""
     parts = text.strip().split(":")
+    expected = f"--elapsed: expected seconds, M:SS or H:MM:SS, got {text!r}"
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise ConfigError(f"--elapsed: expected seconds or M:SS, got {text!r}") from None
-    if len(values) > 3 or any(v < 0 for v in values):
-        raise ConfigError(f"--elapsed: expected seconds or M:SS, got {text!r}")
+        raise ConfigError(expected) from None
+    if len(values) > 3 or any(not math.isfinite(v) or v < 0 for v in values):
+        raise ConfigError(expected)
+    if any(v >= 60 for v in values[1:]):
+        raise ConfigError(f"{expected} (minutes and seconds after a colon must be below 60)")
     seconds = 0.0
     for v in values:
         seconds = seconds * 60.0 + v
@@ -72,16 +77,19 @@ def clip_options(args: argparse.Namespace) -> list[AnalysisOptions]:
         elapsed = [0.0] * n
         if n > 1:
             raise ConfigError("several videos need --elapsed (their start times in the run)")
+    if args.belt_speed is not None and args.belt_speed_kmh is not None:
+        raise ConfigError("--belt-speed and --belt-speed-kmh: expected one of them, got both")
+    for name, value in (
+        ("--capture-fps", args.capture_fps),
+        ("--belt-speed", args.belt_speed),
+        ("--belt-speed-kmh", args.belt_speed_kmh),
+        ("--height-cm", args.height_cm),
+    ):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{name}: expected a positive number, got {value}")
     belt = args.belt_speed
     if args.belt_speed_kmh is not None:
         belt = args.belt_speed_kmh / 3.6
-    for name, value in (
-        ("--capture-fps", args.capture_fps),
-        ("--belt-speed", belt),
-        ("--height-cm", args.height_cm),
-    ):
-        if value is not None and value <= 0:
-            raise ConfigError(f"{name}: expected a positive number, got {value}")
     height = args.height_cm / 100.0 if args.height_cm else None
     return [
         AnalysisOptions(
@@ -117,13 +125,16 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
 
 def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     """Run ``formcheck analyze``."""
+    from formcheck.outdir import check_output_dir
     from formcheck.pipeline import analyze_run
     from formcheck.progress import make_progress
 
+    options = clip_options(args)
+    check_output_dir(args.out)  # before the long pose pass, not after it
     result = analyze_run(
         list(args.videos),
         config=config,
-        options=clip_options(args),
+        options=options,
         out_dir=args.out,
         progress=make_progress(quiet=args.quiet),
         annotated_video=not args.no_video,

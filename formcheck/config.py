@@ -9,8 +9,10 @@ override fields last, through :func:`with_overrides`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -18,6 +20,25 @@ from typing import Any, Literal, get_args, get_origin
 from formcheck.errors import ConfigError
 
 RunningMode = Literal["video", "image"]
+
+# (field, test on the whole section, what is expected): checked when a
+# section is built, so a bad value fails with its key, not deep in the run.
+_Rule = tuple[str, Callable[[Any], bool], str]
+
+
+def _check_section(section: str, obj: Any, rules: list[_Rule]) -> None:
+    """Raise ConfigError for a non-finite number or a broken rule in one section."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{section}.{f.name}: expected a finite number, got {value}")
+    for name, ok, expected in rules:
+        if not ok(obj):
+            raise ConfigError(f"{section}.{name}: expected {expected}, got {getattr(obj, name)!r}")
+
+
+def _share(name: str) -> _Rule:
+    return (name, lambda c: 0.0 <= getattr(c, name) <= 1.0, "a value from 0 to 1")
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,19 @@ class PoseConfig:
     min_tracking_confidence: float = 0.5
     model_path: str = ""
     workers: int = 0
+
+    def __post_init__(self) -> None:
+        _check_section(
+            "pose",
+            self,
+            [
+                ("num_poses", lambda c: c.num_poses >= 1, "at least 1"),
+                _share("min_detection_confidence"),
+                _share("min_presence_confidence"),
+                _share("min_tracking_confidence"),
+                ("workers", lambda c: c.workers >= 0, "0 (one per core) or more"),
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +80,24 @@ class CleanConfig:
     max_cutoff_hz: float = 15.0
     filter_order: int = 2
 
+    def __post_init__(self) -> None:
+        positive = ("max_gap_s", "hampel_window_s", "hampel_n_sigma", "cutoff_steps_per_cycle")
+        _check_section(
+            "clean",
+            self,
+            [
+                _share("min_visibility"),
+                *((n, lambda c, n=n: getattr(c, n) > 0, "a positive number") for n in positive),
+                ("min_cutoff_hz", lambda c: c.min_cutoff_hz > 0, "a positive number"),
+                (
+                    "max_cutoff_hz",
+                    lambda c: c.max_cutoff_hz >= c.min_cutoff_hz,
+                    f"at least min_cutoff_hz ({self.min_cutoff_hz})",
+                ),
+                ("filter_order", lambda c: c.filter_order >= 1, "at least 1"),
+            ],
+        )
+
 
 @dataclass(frozen=True)
 class GaitConfig:
@@ -57,6 +109,31 @@ class GaitConfig:
     max_running_duty_factor: float = 0.5
     min_steps: int = 4
 
+    def __post_init__(self) -> None:
+        _check_section(
+            "gait",
+            self,
+            [
+                ("min_cadence_spm", lambda c: c.min_cadence_spm > 0, "a positive number"),
+                (
+                    "max_cadence_spm",
+                    lambda c: c.max_cadence_spm > c.min_cadence_spm,
+                    f"more than min_cadence_spm ({self.min_cadence_spm})",
+                ),
+                (
+                    "contact_height_leg_lengths",
+                    lambda c: c.contact_height_leg_lengths > 0,
+                    "a positive number",
+                ),
+                (
+                    "max_running_duty_factor",
+                    lambda c: 0 < c.max_running_duty_factor < 1,
+                    "a share between 0 and 1",
+                ),
+                ("min_steps", lambda c: c.min_steps >= 2, "at least 2"),
+            ],
+        )
+
 
 @dataclass(frozen=True)
 class LeanConfig:
@@ -67,6 +144,25 @@ class LeanConfig:
     flag_below_deg: float = -2.0
     sustained_share: float = 0.6
 
+    def __post_init__(self) -> None:
+        _check_section(
+            "findings.forward_lean",
+            self,
+            [
+                (
+                    "flag_above_deg",
+                    lambda c: c.flag_above_deg >= c.caution_above_deg,
+                    f"at least caution_above_deg ({self.caution_above_deg})",
+                ),
+                (
+                    "flag_below_deg",
+                    lambda c: c.flag_below_deg < c.caution_above_deg,
+                    f"below caution_above_deg ({self.caution_above_deg})",
+                ),
+                ("sustained_share", lambda c: 0 < c.sustained_share <= 1, "a share above 0, to 1"),
+            ],
+        )
+
 
 @dataclass(frozen=True)
 class StrikeConfig:
@@ -74,6 +170,19 @@ class StrikeConfig:
 
     rearfoot_above_deg: float = 8.0
     forefoot_below_deg: float = -1.6
+
+    def __post_init__(self) -> None:
+        _check_section(
+            "findings.heel_strike",
+            self,
+            [
+                (
+                    "rearfoot_above_deg",
+                    lambda c: c.rearfoot_above_deg > c.forefoot_below_deg,
+                    f"above forefoot_below_deg ({self.forefoot_below_deg})",
+                )
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +195,25 @@ class OverstrideConfig:
     straight_knee_below_deg: float = 15.0
     majority_share: float = 0.5
 
+    def __post_init__(self) -> None:
+        _check_section(
+            "findings.overstride",
+            self,
+            [
+                (
+                    "flag_shank_angle_deg",
+                    lambda c: c.flag_shank_angle_deg >= c.caution_shank_angle_deg,
+                    f"at least caution_shank_angle_deg ({self.caution_shank_angle_deg})",
+                ),
+                (
+                    "flag_foot_ahead_leg_lengths",
+                    lambda c: c.flag_foot_ahead_leg_lengths > 0,
+                    "a positive number",
+                ),
+                ("majority_share", lambda c: 0 < c.majority_share < 1, "a share between 0 and 1"),
+            ],
+        )
+
 
 @dataclass(frozen=True)
 class SlouchConfig:
@@ -97,6 +225,19 @@ class SlouchConfig:
     min_strides_per_window: int = 7
     bootstrap_samples: int = 2000
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_section(
+            "findings.late_run_slouch",
+            self,
+            [
+                ("window_share", lambda c: 0 < c.window_share <= 0.5, "a share above 0, to 0.5"),
+                ("window_min", lambda c: c.window_min >= 0, "0 or more"),
+                ("flag_change_deg", lambda c: c.flag_change_deg > 0, "a positive number"),
+                ("min_strides_per_window", lambda c: c.min_strides_per_window >= 2, "at least 2"),
+                ("bootstrap_samples", lambda c: c.bootstrap_samples >= 100, "at least 100"),
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -114,11 +255,17 @@ class FindingsConfig:
     late_run_slouch: SlouchConfig = field(default_factory=SlouchConfig)
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.interval_level < 1.0:
-            raise ConfigError(
-                f"findings.interval_level: expected a coverage between 0 and 1, "
-                f"got {self.interval_level}"
-            )
+        _check_section(
+            "findings",
+            self,
+            [
+                (
+                    "interval_level",
+                    lambda c: 0.0 < c.interval_level < 1.0,
+                    "a coverage between 0 and 1",
+                )
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -189,6 +336,8 @@ def load_config(path: str | Path | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
     try:

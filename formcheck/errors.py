@@ -42,3 +42,9 @@ class ConfigError(FormcheckError):
     """A configuration file or option is invalid."""
 
     exit_code = 7
+
+
+class OutputError(FormcheckError):
+    """The output folder cannot be written, or would replace files formcheck did not write."""
+
+    exit_code = 8

@@ -32,6 +32,11 @@ def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
         ("[pose]\nbogus = 1\n", "unknown key"),
         ("[pose\n", "invalid TOML"),
         ("[findings]\ninterval_level = 95\n", "coverage between 0 and 1"),
+        ("[pose]\nnum_poses = 0\n", "pose.num_poses: expected at least 1, got 0"),
+        ("[clean]\nmin_visibility = 5.0\n", "expected a value from 0 to 1, got 5.0"),
+        ("[gait]\nmin_cadence_spm = 300\n", "expected more than min_cadence_spm (300.0)"),
+        ("[findings.overstride]\nflag_shank_angle_deg = nan\n", "expected a finite number"),
+        ("[findings.heel_strike]\nrearfoot_above_deg = -5\n", "above forefoot_below_deg"),
     ],
 )
 def test_bad_files_name_the_file_and_problem(tmp_path: Path, text: str, fragment: str) -> None:
@@ -60,3 +65,16 @@ def test_cli_reports_missing_config(tmp_path: Path, capsys: pytest.CaptureFixtur
     code = main(["pose", "video.mp4", "-o", str(tmp_path / "o"), "--config", str(tmp_path / "x")])
     assert code != 0
     assert "configuration file not found" in capsys.readouterr().err
+
+
+def test_cli_rejects_out_of_range_overrides_and_unreadable_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "o")
+    assert main(["pose", "video.mp4", "-o", out, "--num-poses", "-1"]) == ConfigError.exit_code
+    assert "pose.num_poses: expected at least 1, got -1" in capsys.readouterr().err
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    assert main(["pose", "video.mp4", "-o", out, "--config", str(folder)]) == ConfigError.exit_code
+    err = capsys.readouterr().err
+    assert str(folder) in err and "cannot read the configuration file" in err
