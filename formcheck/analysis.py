@@ -385,7 +385,8 @@ def _running_check(
         )
     if len(contacts) < gait.min_steps:
         return (
-            f"too few steps to analyse: {len(contacts)} foot contacts detected, "
+            f"too few steps to analyse: {len(contacts)} foot "
+            f"contact{'' if len(contacts) == 1 else 's'} detected, "
             f"at least {gait.min_steps} needed (a longer clip, with the runner in frame)"
         )
     if not np.isfinite(cadence):
@@ -543,9 +544,11 @@ def _degradation_warnings(
     unusable = [c for c in contacts if not c.usable]
     if unusable:
         kept = sum(c.landing_usable for c in unusable)
-        landing = f"; {kept} of them keep their landing angles" if kept else ""
+        keep = "keeps its" if kept == 1 else "keep their"
+        landing = f"; {kept} of them {keep} landing angles" if kept else ""
         out.append(
-            f"{len(unusable)} of {len(contacts)} contacts unusable{landing} (see contacts[].reason)"
+            f"{len(unusable)} of {len(contacts)} contacts unusable{landing} "
+            "(report.json gives each contact's reason)"
         )
     if clean.swaps_fixed:
         out.append(

@@ -250,7 +250,7 @@ def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Sta
     base = (
         f"{summary.strike_class} strike, median strike angle {angle:.1f}° "
         f"({100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°"
-        + ("; it spans a class cut-off, so the class is uncertain" if spans else "")
+        + ("; the interval crosses a class cut-off" if spans else "")
         + f"; {mix}){leg_note}"
     )
     if summary.strike_class == "rearfoot" and overstride_status == "flag":
@@ -287,14 +287,22 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     drift = summary.lean_drift
     if drift is None:
         n = len(summary.strides)
-        return _unknown(
-            "late_run_slouch",
-            f"{n} strides measured; comparing early and late needs at least "
-            f"{c.min_strides_per_window} strides in each window (a longer clip, or an early "
-            "and a late clip with their elapsed times)",
-            "deg",
-            SLOUCH_REFERENCE,
-        )
+        clips = sorted({s.clip for s in summary.strides})
+        if len(clips) > 1:
+            counts = ", ".join(
+                f"{sum(s.clip == k for s in summary.strides)} in clip {k + 1}" for k in clips
+            )
+            reason = (
+                f"{n} strides measured ({counts}); comparing the first and last clip needs at "
+                f"least {c.min_strides_per_window} strides in each (longer clips)"
+            )
+        else:
+            reason = (
+                f"{n} strides measured; comparing early and late needs at least "
+                f"{c.min_strides_per_window} strides in each window (a longer clip, or an early "
+                "and a late clip with their elapsed times)"
+            )
+        return _unknown("late_run_slouch", reason, "deg", SLOUCH_REFERENCE)
     lo, hi = drift.ci95
     excludes_zero = lo > 0 or hi < 0
     detail = (
@@ -307,6 +315,9 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     elif drift.change >= 0.5 * c.flag_change_deg and excludes_zero:
         status = "caution"
         reason = f"posture drifts a little forward: {detail}"
+    elif drift.change < 0 and excludes_zero:
+        status = "ok"
+        reason = f"no slouch: the trunk is more upright late in the run: {detail}"
     else:
         status = "ok"
         reason = f"posture holds: {detail}"

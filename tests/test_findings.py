@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from formcheck.config import FindingsConfig
-from formcheck.findings import heel_strike, overstride
+from formcheck.findings import heel_strike, late_run_slouch, overstride
 from formcheck.metrics.intervals import median_interval, outlying
-from formcheck.summary import ContactRow, RunSummary
+from formcheck.metrics.posture import Drift
+from formcheck.summary import ContactRow, RunStride, RunSummary
 
 
 def test_median_interval_ranks_and_coverage_by_hand() -> None:
@@ -145,14 +148,52 @@ def test_overstride_ok_needs_the_interval_below_the_flag_limit() -> None:
     assert straight.status == "caution"
 
 
-def test_heel_strike_reason_says_when_the_class_is_uncertain() -> None:
+def test_heel_strike_reason_says_when_the_interval_crosses_a_cut_off() -> None:
     cfg = FindingsConfig()
     clear = heel_strike(_summary([3.0] * 6, [0.1] * 6, strike_deg=[2.0] * 3 + [4.0] * 3), cfg, "ok")
     # Six contacts: the full range, covering 1 - 2/64 = 97 %.
     assert "97 % interval 2.0° to 4.0°" in clear.reason
-    assert "uncertain" not in clear.reason
+    assert "cut-off" not in clear.reason
     # Contacts from 2 to 12 deg: the interval spans the 8 deg rearfoot cut-off.
     mixed = heel_strike(
         _summary([3.0] * 6, [0.1] * 6, strike_deg=[2.0, 5.0, 7.0, 9.0, 10.0, 12.0]), cfg, "ok"
     )
-    assert "class is uncertain" in mixed.reason
+    assert "the interval crosses a class cut-off" in mixed.reason
+
+
+def _drift(change: float, lo: float, hi: float) -> Drift:
+    return Drift(
+        change=change,
+        ci95=(lo, hi),
+        trend_per_min=0.0,
+        early_strides=(0,),
+        late_strides=(1,),
+        early_mean=5.0,
+        late_mean=5.0 + change,
+    )
+
+
+def test_late_run_slouch_reads_a_clear_change_either_way() -> None:
+    cfg = FindingsConfig()
+    strides = [RunStride(0, k, 10 * k, 0.7 * k, 5.0, 0.0, 0.0, 0.0) for k in range(2)]
+    base = dataclasses.replace(_summary([3.0] * 6, [0.1] * 6), strides=strides)
+    forward = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(4.0, 2.5, 5.5)), cfg)
+    assert forward.status == "flag" and "slouches" in forward.reason
+    upright = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(-2.0, -3.3, -0.8)), cfg)
+    assert upright.status == "ok" and "more upright late in the run" in upright.reason
+    flat = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(-0.2, -1.0, 0.6)), cfg)
+    assert flat.status == "ok" and flat.reason.startswith("posture holds")
+
+
+def test_late_run_slouch_unknown_says_which_clip_is_short() -> None:
+    cfg = FindingsConfig()
+    strides = [RunStride(0, k, 10 * k, 0.7 * k, 5.0, 0.0, 0.0, 0.0) for k in range(6)]
+    strides += [RunStride(1, k, 10 * k, 300 + 0.7 * k, 5.0, 0.0, 0.0, 0.0) for k in range(9)]
+    two = late_run_slouch(dataclasses.replace(_summary([3.0] * 6, [0.1] * 6), strides=strides), cfg)
+    assert two.status == "unknown"
+    assert "15 strides measured (6 in clip 1, 9 in clip 2)" in two.reason
+    assert "at least 7 strides in each" in two.reason and "elapsed" not in two.reason
+    one = late_run_slouch(
+        dataclasses.replace(_summary([3.0] * 6, [0.1] * 6), strides=strides[:6]), cfg
+    )
+    assert "an early and a late clip with their elapsed times" in one.reason

@@ -147,6 +147,6 @@ def test_not_running_page_in_the_browser(tmp_path: Path) -> None:
         d.get(path.as_uri())
         _assert_clean_page(d, 0)
         text = d.execute_script("return document.body.innerText")
-        assert "No running found" in text and "the legs do not cycle" in text
+        assert "Running not analysed" in text and "the legs do not cycle" in text
         assert d.execute_script("return document.querySelectorAll('article.card').length") == 0
         browser.screenshot(d, browser.ARTIFACTS / "report_not_running.png")

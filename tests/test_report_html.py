@@ -194,7 +194,7 @@ def test_not_running_page_says_why_and_has_no_findings() -> None:
         images=[],
         video_files=["annotated.mp4"],
     )
-    assert "No running found" in page
+    assert "Running not analysed" in page
     assert esc(report["not_running_reason"]) in page
     assert 'id="finding-' not in page and 'class="card' not in page
     assert 'id="plots"' not in page

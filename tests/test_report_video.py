@@ -270,4 +270,4 @@ def test_not_running_clip_still_gets_a_video_and_a_page(tmp_path: Path) -> None:
     )
     assert probe(out / "annotated.mp4")["decoded_frames"] == track.n_frames
     assert not (out / "keyframes").exists()
-    assert "No running found" in (out / "report.html").read_text(encoding="utf-8")
+    assert "Running not analysed" in (out / "report.html").read_text(encoding="utf-8")

@@ -376,8 +376,9 @@ def _method_section(report: dict[str, Any]) -> str:
         '<section id="method"><h2>Method</h2>'
         "<p>MediaPipe pose landmarks, cleaned (confidence mask, outlier removal, gap filling, "
         "zero-lag low-pass filter), turned into a runner frame with the camera roll undone; "
-        "contacts are timed from the feet's height; angles at contact are read from unfiltered "
-        "landmarks at the sub-frame contact time.</p>"
+        "contacts are timed from the feet's height (a landing from the heel's ground speed "
+        "where the two cues clearly disagree); angles at contact are read from "
+        "unfiltered landmarks at the sub-frame contact time.</p>"
         + _table(_method_rows(report), ("Item", "Value"))
         + "<h3 style='margin-top:1em'>Thresholds and settings</h3>"
         + _table(_config_rows(chosen), ("Setting", "Value"))
@@ -412,7 +413,7 @@ def _head(title: str) -> str:
 def _not_running_section(report: dict[str, Any]) -> str:
     reason = report.get("not_running_reason") or "no running was found in the video"
     return (
-        '<section id="not-running" class="stop"><h2 style="margin-top:0">No running found</h2>'
+        '<section id="not-running" class="stop"><h2 style="margin-top:0">Running not analysed</h2>'
         f"<p><strong>Why:</strong> {esc(reason)}.</p>"
         "<p>So there are no findings. For a usable video: film from the side at hip height, "
         "with the whole body and both feet in view, for at least 10 seconds of steady running; "
