@@ -2,10 +2,14 @@
 
 The runner frame has x along the direction of travel and y up, with the
 ground (belt) at y = 0, in pixels of the upright, roll-corrected image. Roll
-comes from the line through the points where the feet rest on the ground:
-the lower envelope of heel and toe positions, fitted robustly (Theil-Sen
-through per-bin high quantiles). A low camera sees the belt edge in
-perspective, so the belt edge itself is not used (DESIGN.md).
+and the ground level come from the line through the points where the feet
+rest on the ground: the lower envelope of heel and toe positions, fitted
+robustly (Theil-Sen through per-bin high quantiles). The analysis keeps that
+ground level but replaces the roll by the one from straight scene lines
+(:mod:`formcheck.horizon`), or by zero when they are unclear: MediaPipe's
+foot points slide along the shoe and tilt the feet's line by several
+degrees. A low camera sees the belt edge in perspective, so the belt edge
+itself is not used either.
 """
 
 from __future__ import annotations
