@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -45,6 +46,7 @@ from formcheck.metrics.contact_angles import (
 )
 from formcheck.metrics.dynamics import asymmetry_percent, cadence_spm, duty_factor
 from formcheck.metrics.posture import posture_drift
+from formcheck.report.json_report import clean_json
 from formcheck.scene import Scene, detect_facing
 from tests.conftest import near_contacts
 
@@ -465,3 +467,12 @@ def test_contact_far_shorter_than_the_median_is_not_usable() -> None:
     assert judged[3] == landing_only
     # Fewer than 4 usable contacts: no median to judge by.
     assert check_contact_times(contacts[2:5], frame_s=1 / 60) == contacts[2:5]
+
+
+def test_clean_json_gives_plain_finite_numbers() -> None:
+    cleaned = clean_json(
+        {"a": float("nan"), "b": [np.float64(-0.00001), np.int64(3)], "c": 1.23456}
+    )
+    assert cleaned == {"a": None, "b": [0.0, 3], "c": 1.2346}
+    assert math.copysign(1.0, cleaned["b"][0]) == 1.0  # no "-0.0" in report.json
+    assert type(cleaned["b"][1]) is int

@@ -21,7 +21,8 @@ SCHEMA_VERSION = 1
 
 
 def clean_json(value: Any, *, digits: int = 4) -> Any:
-    """Recursively turn NaN/inf into None, numpy scalars into Python, round floats."""
+    """Recursively turn NaN/inf into None, numpy scalars into Python, round floats
+    (a rounded -0.0 becomes 0.0)."""
     if isinstance(value, dict):
         return {str(k): clean_json(v, digits=digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -29,7 +30,7 @@ def clean_json(value: Any, *, digits: int = 4) -> Any:
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         value = value.item()
     if isinstance(value, float):
-        return round(value, digits) if math.isfinite(value) else None
+        return round(value, digits) + 0.0 if math.isfinite(value) else None
     return value
 
 
@@ -45,6 +46,8 @@ def _video(clip: ClipAnalysis, info: dict[str, Any]) -> dict[str, Any]:
         "capture_fps": clip.options.capture_fps,
         "rotation_deg": info.get("rotation_deg", 0),
         "elapsed_offset_s": clip.options.elapsed_offset_s,
+        "belt_speed_mps": clip.options.belt_speed_mps,
+        "runner_height_m": clip.options.runner_height_m,
     }
 
 
