@@ -305,8 +305,15 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         return _unknown("late_run_slouch", reason, "deg", SLOUCH_REFERENCE)
     lo, hi = drift.ci95
     excludes_zero = lo > 0 or hi < 0
+    strides = summary.strides
+    span = ""
+    if drift.early_strides and drift.late_strides:
+        span_s = (
+            strides[drift.late_strides[-1]].elapsed_s - strides[drift.early_strides[0]].elapsed_s
+        )
+        span = f" over {int(span_s // 60)}:{int(span_s % 60):02d} (min:s) of running"
     detail = (
-        f"trunk lean {drift.early_mean:.1f}° early, {drift.late_mean:.1f}° late: change "
+        f"trunk lean {drift.early_mean:.1f}° early, {drift.late_mean:.1f}° late{span}: change "
         f"{drift.change:+.1f}° (95 % interval {lo:+.1f} to {hi:+.1f})"
     )
     if drift.change >= c.flag_change_deg and lo > 0:
@@ -326,7 +333,6 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         if status != "ok"
         else "Posture holds through the run."
     )
-    strides = summary.strides
     evidence = []
     if drift.early_strides and drift.late_strides:
         e, l_ = strides[drift.early_strides[0]], strides[drift.late_strides[-1]]

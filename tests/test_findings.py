@@ -175,10 +175,11 @@ def _drift(change: float, lo: float, hi: float) -> Drift:
 
 def test_late_run_slouch_reads_a_clear_change_either_way() -> None:
     cfg = FindingsConfig()
-    strides = [RunStride(0, k, 10 * k, 0.7 * k, 5.0, 0.0, 0.0, 0.0) for k in range(2)]
+    strides = [RunStride(0, k, 10 * k, 95.0 * k, 5.0, 0.0, 0.0, 0.0) for k in range(2)]
     base = dataclasses.replace(_summary([3.0] * 6, [0.1] * 6), strides=strides)
     forward = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(4.0, 2.5, 5.5)), cfg)
     assert forward.status == "flag" and "slouches" in forward.reason
+    assert "5.0° early, 9.0° late over 1:35 (min:s) of running" in forward.reason
     upright = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(-2.0, -3.3, -0.8)), cfg)
     assert upright.status == "ok" and "more upright late in the run" in upright.reason
     flat = late_run_slouch(dataclasses.replace(base, lean_drift=_drift(-0.2, -1.0, 0.6)), cfg)
