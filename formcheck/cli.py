@@ -114,14 +114,15 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     out_dir: Path = args.out
-    check_output_dir(out_dir)  # before the long pose pass, not after it
+    inputs = [args.video, *([args.config] if args.config else [])]
+    check_output_dir(out_dir, inputs=inputs)  # before the long pose pass, not after it
     result = extract_pose(
         args.video,
         config=config,
         cache_dir=out_dir if out_dir.is_dir() else None,
         progress=make_progress(quiet=args.quiet),
     )
-    with staged_output(out_dir) as staging:
+    with staged_output(out_dir, inputs=inputs) as staging:
         write_pose_outputs(result, staging)
     track = result.track
     if not args.quiet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +74,11 @@ def clip_options(args: argparse.Namespace) -> list[AnalysisOptions]:
         elapsed = [parse_elapsed(t) for t in args.elapsed.split(",")]
         if len(elapsed) != n:
             raise ConfigError(f"--elapsed: expected {n} values (one per video), got {len(elapsed)}")
+        if any(b <= a for a, b in itertools.pairwise(elapsed)):
+            raise ConfigError(
+                f"--elapsed: expected increasing times (the clips in the order they were "
+                f"filmed), got {args.elapsed!r}"
+            )
     else:
         elapsed = [0.0] * n
         if n > 1:
@@ -119,7 +125,7 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
             print(f"  {f['id']:<16} {f['status']:<8} {f['reason']}")
     for w in report["warnings"]:
         print(f"  warning: {w}")
-    names = sorted(p.name for p in out.iterdir() if p.is_file())
+    names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     print(f"wrote {out}/: {', '.join(names)}")
 
 
@@ -130,7 +136,8 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     from formcheck.progress import make_progress
 
     options = clip_options(args)
-    check_output_dir(args.out)  # before the long pose pass, not after it
+    inputs = [*args.videos, *([args.config] if args.config else [])]
+    check_output_dir(args.out, inputs=inputs)  # before reading any video
     result = analyze_run(
         list(args.videos),
         config=config,

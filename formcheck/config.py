@@ -21,9 +21,9 @@ from formcheck.errors import ConfigError
 
 RunningMode = Literal["video", "image"]
 
-# (field, test on the whole section, what is expected): checked when a
+# (fields, test on the whole section, what is expected): checked when a
 # section is built, so a bad value fails with its key, not deep in the run.
-_Rule = tuple[str, Callable[[Any], bool], str]
+_Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 
 def _check_section(section: str, obj: Any, rules: list[_Rule]) -> None:
@@ -32,13 +32,28 @@ def _check_section(section: str, obj: Any, rules: list[_Rule]) -> None:
         value = getattr(obj, f.name)
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"{section}.{f.name}: expected a finite number, got {value}")
-    for name, ok, expected in rules:
+    for names, ok, expected in rules:
         if not ok(obj):
-            raise ConfigError(f"{section}.{name}: expected {expected}, got {getattr(obj, name)!r}")
+            keys = " and ".join(f"{section}.{n}" for n in names)
+            got = ", ".join(f"{n} = {getattr(obj, n)!r}" for n in names)
+            if len(names) == 1:
+                got = repr(getattr(obj, names[0]))
+            raise ConfigError(f"{keys}: expected {expected}, got {got}")
+
+
+def _rule(name: str, ok: Callable[[Any], bool], expected: str) -> _Rule:
+    return ((name,), lambda c: ok(getattr(c, name)), expected)
 
 
 def _share(name: str) -> _Rule:
-    return (name, lambda c: 0.0 <= getattr(c, name) <= 1.0, "a value from 0 to 1")
+    return _rule(name, lambda v: 0.0 <= v <= 1.0, "a value from 0 to 1")
+
+
+def _ordered(low: str, high: str, *, strict: bool) -> _Rule:
+    """``low`` below ``high`` (or at most, when not strict)."""
+    if strict:
+        return ((low, high), lambda c: getattr(c, low) < getattr(c, high), f"{low} below {high}")
+    return ((low, high), lambda c: getattr(c, low) <= getattr(c, high), f"{low} at most {high}")
 
 
 @dataclass(frozen=True)
@@ -58,11 +73,11 @@ class PoseConfig:
             "pose",
             self,
             [
-                ("num_poses", lambda c: c.num_poses >= 1, "at least 1"),
+                _rule("num_poses", lambda v: v >= 1, "at least 1"),
                 _share("min_detection_confidence"),
                 _share("min_presence_confidence"),
                 _share("min_tracking_confidence"),
-                ("workers", lambda c: c.workers >= 0, "0 (one per core) or more"),
+                _rule("workers", lambda v: v >= 0, "0 (one per core) or more"),
             ],
         )
 
@@ -81,20 +96,21 @@ class CleanConfig:
     filter_order: int = 2
 
     def __post_init__(self) -> None:
-        positive = ("max_gap_s", "hampel_window_s", "hampel_n_sigma", "cutoff_steps_per_cycle")
+        positive = (
+            "max_gap_s",
+            "hampel_window_s",
+            "hampel_n_sigma",
+            "cutoff_steps_per_cycle",
+            "min_cutoff_hz",
+        )
         _check_section(
             "clean",
             self,
             [
                 _share("min_visibility"),
-                *((n, lambda c, n=n: getattr(c, n) > 0, "a positive number") for n in positive),
-                ("min_cutoff_hz", lambda c: c.min_cutoff_hz > 0, "a positive number"),
-                (
-                    "max_cutoff_hz",
-                    lambda c: c.max_cutoff_hz >= c.min_cutoff_hz,
-                    f"at least min_cutoff_hz ({self.min_cutoff_hz})",
-                ),
-                ("filter_order", lambda c: c.filter_order >= 1, "at least 1"),
+                *(_rule(n, lambda v: v > 0, "a positive number") for n in positive),
+                _ordered("min_cutoff_hz", "max_cutoff_hz", strict=False),
+                _rule("filter_order", lambda v: v >= 1, "at least 1"),
             ],
         )
 
@@ -114,23 +130,11 @@ class GaitConfig:
             "gait",
             self,
             [
-                ("min_cadence_spm", lambda c: c.min_cadence_spm > 0, "a positive number"),
-                (
-                    "max_cadence_spm",
-                    lambda c: c.max_cadence_spm > c.min_cadence_spm,
-                    f"more than min_cadence_spm ({self.min_cadence_spm})",
-                ),
-                (
-                    "contact_height_leg_lengths",
-                    lambda c: c.contact_height_leg_lengths > 0,
-                    "a positive number",
-                ),
-                (
-                    "max_running_duty_factor",
-                    lambda c: 0 < c.max_running_duty_factor < 1,
-                    "a share between 0 and 1",
-                ),
-                ("min_steps", lambda c: c.min_steps >= 2, "at least 2"),
+                _rule("min_cadence_spm", lambda v: v > 0, "a positive number"),
+                _ordered("min_cadence_spm", "max_cadence_spm", strict=True),
+                _rule("contact_height_leg_lengths", lambda v: v > 0, "a positive number"),
+                _rule("max_running_duty_factor", lambda v: 0 < v < 1, "a share between 0 and 1"),
+                _rule("min_steps", lambda v: v >= 2, "at least 2"),
             ],
         )
 
@@ -149,17 +153,9 @@ class LeanConfig:
             "findings.forward_lean",
             self,
             [
-                (
-                    "flag_above_deg",
-                    lambda c: c.flag_above_deg >= c.caution_above_deg,
-                    f"at least caution_above_deg ({self.caution_above_deg})",
-                ),
-                (
-                    "flag_below_deg",
-                    lambda c: c.flag_below_deg < c.caution_above_deg,
-                    f"below caution_above_deg ({self.caution_above_deg})",
-                ),
-                ("sustained_share", lambda c: 0 < c.sustained_share <= 1, "a share above 0, to 1"),
+                _ordered("caution_above_deg", "flag_above_deg", strict=False),
+                _ordered("flag_below_deg", "caution_above_deg", strict=True),
+                _rule("sustained_share", lambda v: 0 < v <= 1, "a share above 0, to 1"),
             ],
         )
 
@@ -175,13 +171,7 @@ class StrikeConfig:
         _check_section(
             "findings.heel_strike",
             self,
-            [
-                (
-                    "rearfoot_above_deg",
-                    lambda c: c.rearfoot_above_deg > c.forefoot_below_deg,
-                    f"above forefoot_below_deg ({self.forefoot_below_deg})",
-                )
-            ],
+            [_ordered("forefoot_below_deg", "rearfoot_above_deg", strict=True)],
         )
 
 
@@ -200,17 +190,9 @@ class OverstrideConfig:
             "findings.overstride",
             self,
             [
-                (
-                    "flag_shank_angle_deg",
-                    lambda c: c.flag_shank_angle_deg >= c.caution_shank_angle_deg,
-                    f"at least caution_shank_angle_deg ({self.caution_shank_angle_deg})",
-                ),
-                (
-                    "flag_foot_ahead_leg_lengths",
-                    lambda c: c.flag_foot_ahead_leg_lengths > 0,
-                    "a positive number",
-                ),
-                ("majority_share", lambda c: 0 < c.majority_share < 1, "a share between 0 and 1"),
+                _ordered("caution_shank_angle_deg", "flag_shank_angle_deg", strict=False),
+                _rule("flag_foot_ahead_leg_lengths", lambda v: v > 0, "a positive number"),
+                _rule("majority_share", lambda v: 0 < v < 1, "a share between 0 and 1"),
             ],
         )
 
@@ -231,11 +213,11 @@ class SlouchConfig:
             "findings.late_run_slouch",
             self,
             [
-                ("window_share", lambda c: 0 < c.window_share <= 0.5, "a share above 0, to 0.5"),
-                ("window_min", lambda c: c.window_min >= 0, "0 or more"),
-                ("flag_change_deg", lambda c: c.flag_change_deg > 0, "a positive number"),
-                ("min_strides_per_window", lambda c: c.min_strides_per_window >= 2, "at least 2"),
-                ("bootstrap_samples", lambda c: c.bootstrap_samples >= 100, "at least 100"),
+                _rule("window_share", lambda v: 0 < v <= 0.5, "a share above 0, to 0.5"),
+                _rule("window_min", lambda v: v >= 0, "0 or more"),
+                _rule("flag_change_deg", lambda v: v > 0, "a positive number"),
+                _rule("min_strides_per_window", lambda v: v >= 2, "at least 2"),
+                _rule("bootstrap_samples", lambda v: v >= 100, "at least 100"),
             ],
         )
 
@@ -258,13 +240,7 @@ class FindingsConfig:
         _check_section(
             "findings",
             self,
-            [
-                (
-                    "interval_level",
-                    lambda c: 0.0 < c.interval_level < 1.0,
-                    "a coverage between 0 and 1",
-                )
-            ],
+            [_rule("interval_level", lambda v: 0.0 < v < 1.0, "a coverage between 0 and 1")],
         )
 
 
@@ -327,7 +303,8 @@ def load_config(path: str | Path | None = None) -> Config:
     Raises
     ------
     ConfigError
-        Unreadable file, invalid TOML, unknown keys or wrong types.
+        Unreadable file, invalid TOML, unknown keys, wrong types or values
+        out of range (the key named).
     """
     if path is None:
         return Config()
@@ -347,22 +324,39 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def with_overrides(config: Config, overrides: dict[str, Any]) -> Config:
-    """Return ``config`` with dotted-key overrides applied, e.g. ``{"pose.num_poses": 1}``."""
+    """Return ``config`` with dotted-key overrides applied, e.g. ``{"pose.num_poses": 1}``.
+
+    The overrides of one section are applied together, so that rules across
+    its fields (a minimum below a maximum) judge the final values.
+    """
+    tree: dict[str, Any] = {}
     for dotted, value in overrides.items():
-        parts = dotted.split(".")
-        config = _replace_path(config, parts, value, dotted)
-    return config
+        *parents, leaf = dotted.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"unknown configuration key {dotted!r}")
+        node[leaf] = (dotted, value)
+    return typing.cast(Config, _replace_tree(config, tree))
 
 
-def _replace_path(obj: Any, parts: list[str], value: Any, dotted: str) -> Any:
-    name = parts[0]
-    if not dataclasses.is_dataclass(obj) or name not in {f.name for f in dataclasses.fields(obj)}:
-        raise ConfigError(f"unknown configuration key {dotted!r}")
-    if len(parts) == 1:
-        hint = typing.get_type_hints(type(obj))[name]
-        return dataclasses.replace(obj, **{name: _coerce(value, hint, dotted)})  # type: ignore[type-var]
-    child = _replace_path(getattr(obj, name), parts[1:], value, dotted)
-    return dataclasses.replace(obj, **{name: child})  # type: ignore[type-var]
+def _replace_tree(obj: Any, tree: dict[str, Any]) -> Any:
+    """``obj`` with the values in ``tree`` (name -> subtree, or (dotted key, value))."""
+    fields = {f.name for f in dataclasses.fields(obj)}
+    hints = typing.get_type_hints(type(obj))
+    changes: dict[str, Any] = {}
+    for name, sub in tree.items():
+        is_leaf = isinstance(sub, tuple)
+        if name not in fields or is_leaf == dataclasses.is_dataclass(hints[name]):
+            while not isinstance(sub, tuple):  # any one key given under this name
+                sub = next(iter(sub.values()))
+            raise ConfigError(f"unknown configuration key {sub[0]!r}")
+        if is_leaf:
+            changes[name] = _coerce(sub[1], hints[name], sub[0])
+        else:
+            changes[name] = _replace_tree(getattr(obj, name), sub)
+    return dataclasses.replace(obj, **changes)
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

@@ -32,10 +32,21 @@ _SHORT_CONTACT_FRAMES = 2.5
 
 
 def is_step_of_its_leg(contact: Contact) -> bool:
-    """Whether a contact marks a step of the leg it is labelled with: not a
-    second find of another contact's stance (:func:`drop_duplicates`) and
-    not the other leg's landing under a swapped label
-    (:func:`check_leg_sequence`). Strides run between such contacts."""
+    """Whether a contact marks a step of the leg it is labelled with.
+
+    Strides run between such contacts. A second find of another contact's
+    stance (:func:`drop_duplicates`) is not one, nor is the other leg's
+    landing under a swapped label (:func:`check_leg_sequence`).
+
+    Parameters
+    ----------
+    contact : Contact
+        A contact after the checks of this module.
+
+    Returns
+    -------
+    bool
+    """
     return contact.reason not in (_DUPLICATE_REASON, _SEQUENCE_REASON)
 
 

@@ -3,58 +3,95 @@
 Everything is written into a hidden staging folder beside the destination;
 only when the job succeeds is the staging folder renamed into place. A crash
 or an error leaves the previous output untouched and removes the staging
-folder. An existing destination is replaced only when it is empty or was
-written by formcheck (it holds the marker file, or, from versions before the
-marker, a ``report.json`` or ``pose_track.npz``); :func:`check_output_dir`
-says so before any work starts.
+folder. An existing destination is replaced only when everything in it is
+something formcheck writes (:data:`OUTPUT_PATTERNS`), it holds none of the
+job's inputs and it is not the current folder; :func:`check_output_dir` says
+so before any work starts.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 from formcheck.errors import OutputError
 
-#: Written into every output folder so that a later run may replace it.
-MARKER_NAME: Final = ".formcheck-output"
-_EARLIER_OUTPUT_FILES: Final = ("report.json", "pose_track.npz")
+#: Top-level names formcheck writes into an output folder (``analyze`` and
+#: ``pose``); a folder holding anything else is not replaced.
+OUTPUT_PATTERNS: Final = (
+    "report.json",
+    "report.html",
+    "strides.csv",
+    "annotated.mp4",
+    "annotated_*.mp4",
+    "keyframes",
+    "pose_*",
+    "pose.csv",
+    "pose_track.npz",
+    "people.json",
+    "people.png",
+)
 
 
-def _formcheck_wrote(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in (MARKER_NAME, *_EARLIER_OUTPUT_FILES))
+def _foreign_entries(folder: Path) -> list[str]:
+    """Names in ``folder`` that formcheck does not write."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if not any(fnmatch.fnmatchcase(p.name, pat) for pat in OUTPUT_PATTERNS)
+    )
 
 
-def check_output_dir(final_dir: Path) -> None:
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_dir(final_dir: Path, *, inputs: Iterable[Path] = ()) -> None:
     """Refuse an output destination that cannot be written or must not be replaced.
 
     Parameters
     ----------
     final_dir : Path
         Destination folder.
+    inputs : iterable of Path
+        The job's input files (videos, configuration), which must not lie in it.
 
     Raises
     ------
     OutputError
-        When ``final_dir`` is a file, a non-empty folder formcheck did not
-        write, or lies under a path that is not a writable folder.
+        When ``final_dir`` is a file, holds files formcheck does not write or
+        one of the inputs, is (or contains) the current folder, or lies under
+        a path that is not a writable folder.
     """
-    final_dir = final_dir.resolve()
+    try:
+        _check_output_dir(final_dir.resolve(), [Path(p).resolve() for p in inputs])
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        raise OutputError(f"{final_dir}: cannot use it as the output folder: {exc}") from None
+
+
+def _check_output_dir(final_dir: Path, inputs: list[Path]) -> None:
+    expected = "expected a new or empty folder, or an earlier formcheck output"
     if final_dir.exists() and not final_dir.is_dir():
-        raise OutputError(
-            f"{final_dir}: expected an output folder (new, empty or an earlier formcheck "
-            "output), found a file; choose another -o"
-        )
-    if final_dir.is_dir() and any(final_dir.iterdir()) and not _formcheck_wrote(final_dir):
-        raise OutputError(
-            f"{final_dir}: not replaced: expected a new, empty or earlier formcheck output "
-            "folder, found other files in it; choose another -o"
-        )
+        raise OutputError(f"{final_dir}: {expected}; found a file. Choose another -o")
+    if _inside(Path.cwd().resolve(), final_dir):
+        raise OutputError(f"{final_dir}: {expected}; it is (or holds) the current folder")
+    held = [str(p) for p in inputs if _inside(p, final_dir)]
+    if held:
+        raise OutputError(f"{final_dir}: {expected}; it holds this job's input {held[0]}")
+    if final_dir.is_dir():
+        foreign = _foreign_entries(final_dir)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise OutputError(
+                f"{final_dir}: {expected}; found files formcheck does not write ({shown}), "
+                "so it is not replaced. Choose another -o"
+            )
     ancestor = final_dir.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
@@ -69,7 +106,7 @@ def check_output_dir(final_dir: Path) -> None:
 
 
 @contextmanager
-def staged_output(final_dir: Path) -> Iterator[Path]:
+def staged_output(final_dir: Path, *, inputs: Iterable[Path] = ()) -> Iterator[Path]:
     """Yield a staging folder; move it to ``final_dir`` if the block succeeds.
 
     Parameters
@@ -77,14 +114,15 @@ def staged_output(final_dir: Path) -> Iterator[Path]:
     final_dir : Path
         Destination folder, checked with :func:`check_output_dir`. Its
         parent is created if needed.
+    inputs : iterable of Path
+        The job's input files (see :func:`check_output_dir`).
 
     Yields
     ------
     Path
-        A folder on the same file system as ``final_dir``, holding only the
-        marker file.
+        An empty folder on the same file system as ``final_dir``.
     """
-    check_output_dir(final_dir)
+    check_output_dir(final_dir, inputs=inputs)
     final_dir = final_dir.resolve()
     try:
         final_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +132,6 @@ def staged_output(final_dir: Path) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"{final_dir}: cannot create the output folder: {exc}") from exc
     try:
-        (staging / MARKER_NAME).write_text("written by formcheck\n", encoding="utf-8")
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

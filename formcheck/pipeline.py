@@ -296,7 +296,9 @@ def analyze_run(
 
     Everything is written into a staging folder that replaces ``out_dir``
     only when complete. Pose tracks cached in an earlier ``out_dir`` are
-    reused when the video, model and pose settings match.
+    reused when the video, model and pose settings match. ``out_dir`` is
+    checked first (:func:`formcheck.outdir.check_output_dir`): an
+    :class:`~formcheck.errors.OutputError` comes before the pose pass.
 
     Parameters
     ----------
@@ -311,12 +313,13 @@ def analyze_run(
     """
     from formcheck.analysis import analyze_clip
     from formcheck.findings import all_findings
-    from formcheck.outdir import staged_output
+    from formcheck.outdir import check_output_dir, staged_output
     from formcheck.report.json_report import build_report
     from formcheck.report.strides_csv import write_strides_csv
     from formcheck.summary import summarize
     from formcheck.video import check_duration
 
+    check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
     poses: list[PoseResult] = []
     clips = []
     for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
@@ -347,7 +350,7 @@ def analyze_run(
         config=config,
         not_running_reason=not_running,
     )
-    with staged_output(out_dir) as staging:
+    with staged_output(out_dir, inputs=videos) as staging:
         for k, pose in enumerate(poses):
             (staging / f"pose_{k}").mkdir()
             write_pose_outputs(pose, staging / f"pose_{k}")

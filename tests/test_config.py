@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,16 @@ def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
         ("[findings]\ninterval_level = 95\n", "coverage between 0 and 1"),
         ("[pose]\nnum_poses = 0\n", "pose.num_poses: expected at least 1, got 0"),
         ("[clean]\nmin_visibility = 5.0\n", "expected a value from 0 to 1, got 5.0"),
-        ("[gait]\nmin_cadence_spm = 300\n", "expected more than min_cadence_spm (300.0)"),
+        (
+            "[gait]\nmin_cadence_spm = 300\n",
+            "gait.min_cadence_spm and gait.max_cadence_spm: expected min_cadence_spm below "
+            "max_cadence_spm, got min_cadence_spm = 300.0, max_cadence_spm = 260.0",
+        ),
         ("[findings.overstride]\nflag_shank_angle_deg = nan\n", "expected a finite number"),
-        ("[findings.heel_strike]\nrearfoot_above_deg = -5\n", "above forefoot_below_deg"),
+        (
+            "[findings.heel_strike]\nrearfoot_above_deg = -5\n",
+            "expected forefoot_below_deg below rearfoot_above_deg",
+        ),
     ],
 )
 def test_bad_files_name_the_file_and_problem(tmp_path: Path, text: str, fragment: str) -> None:
@@ -52,8 +60,20 @@ def test_overrides() -> None:
     config = with_overrides(Config(), {"pose.num_poses": 1, "clean.max_cutoff_hz": 12})
     assert config.pose.num_poses == 1
     assert config.clean.max_cutoff_hz == 12.0
-    with pytest.raises(ConfigError, match="unknown configuration key"):
+    with pytest.raises(ConfigError, match=re.escape("unknown configuration key 'pose.nope'")):
         with_overrides(Config(), {"pose.nope": 1})
+    with pytest.raises(
+        ConfigError, match=re.escape("unknown configuration key 'pose.num_poses.x'")
+    ):
+        with_overrides(Config(), {"pose.num_poses.x": 1})
+    # One section's overrides are judged together: raising both cadence
+    # bounds past the old maximum is fine, the minimum alone is not.
+    faster = with_overrides(Config(), {"gait.min_cadence_spm": 270, "gait.max_cadence_spm": 300})
+    assert (faster.gait.min_cadence_spm, faster.gait.max_cadence_spm) == (270.0, 300.0)
+    with pytest.raises(
+        ConfigError, match=re.escape("min_cadence_spm = 270.0, max_cadence_spm = 260.0")
+    ):
+        with_overrides(Config(), {"gait.min_cadence_spm": 270})
 
 
 def test_config_is_frozen() -> None:

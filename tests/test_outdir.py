@@ -2,70 +2,84 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from formcheck import cli
 from formcheck.cli import main
 from formcheck.errors import ConfigError, OutputError
-from formcheck.outdir import MARKER_NAME, check_output_dir, staged_output
+from formcheck.outdir import check_output_dir, staged_output
 
 
-def test_new_folder_appears_whole_with_its_marker(tmp_path: Path) -> None:
+def test_new_folder_appears_whole(tmp_path: Path) -> None:
     out = tmp_path / "deep" / "out"
     with staged_output(out) as staging:
         (staging / "report.json").write_text("{}")
         assert not out.exists()
-    assert sorted(p.name for p in out.iterdir()) == [MARKER_NAME, "report.json"]
+    assert [p.name for p in out.iterdir()] == ["report.json"]
     assert [p.name for p in out.parent.iterdir()] == ["out"]  # no staging left behind
 
 
 def test_an_earlier_output_is_replaced_and_kept_when_the_job_fails(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with staged_output(out) as staging:
-        (staging / "old.txt").write_text("first run")
+        (staging / "report.json").write_text("first run")
+        (staging / "pose_0").mkdir()
     with pytest.raises(RuntimeError), staged_output(out) as staging:
-        (staging / "new.txt").write_text("second run, failed")
+        (staging / "report.json").write_text("second run, failed")
         raise RuntimeError("boom")
-    assert (out / "old.txt").read_text() == "first run"
+    assert (out / "report.json").read_text() == "first run"
     with staged_output(out) as staging:
-        (staging / "new.txt").write_text("third run")
-    assert sorted(p.name for p in out.iterdir()) == [MARKER_NAME, "new.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+        (staging / "strides.csv").write_text("third run")
+    assert [p.name for p in out.iterdir()] == ["strides.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
-def test_a_folder_from_before_the_marker_counts_as_an_earlier_output(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "report.json").write_text("{}")
-    check_output_dir(out)  # no error
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    check_output_dir(empty)
-
-
-def test_a_file_or_a_folder_of_other_files_is_refused_untouched(tmp_path: Path) -> None:
+def test_a_file_or_a_folder_with_other_files_is_refused_untouched(tmp_path: Path) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
     with pytest.raises(OutputError, match="found a file"):
         check_output_dir(a_file)
-    folder = tmp_path / "thesis"
+    # An earlier output the user has since added a file to is not replaced
+    # either: the report names what it found.
+    folder = tmp_path / "out"
     folder.mkdir()
-    (folder / "chapter1.txt").write_text("mine")
-    with pytest.raises(OutputError, match="found other files in it"), staged_output(folder):
+    (folder / "report.json").write_text("{}")
+    (folder / "thesis.docx").write_text("mine")
+    with (
+        pytest.raises(OutputError, match=r"found files formcheck does not write \(thesis.docx\)"),
+        staged_output(folder),
+    ):
         pass
-    assert a_file.read_text() == "mine"
-    assert [p.name for p in folder.iterdir()] == ["chapter1.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "thesis"]
+    assert sorted(p.name for p in folder.iterdir()) == ["report.json", "thesis.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "out"]
 
 
-def test_an_unwritable_place_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="not a writable folder"):
-        check_output_dir(Path("/proc/formcheck-test/out"))
+def test_the_inputs_and_the_current_folder_are_never_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    (out / "pose_0").mkdir(parents=True)
+    video = out / "run.mp4"  # a name formcheck never writes, but an input all the same
+    check_output_dir(out)
+    with pytest.raises(OutputError, match="holds this job's input"):
+        check_output_dir(out, inputs=[video])
+    monkeypatch.chdir(out / "pose_0")
+    with pytest.raises(OutputError, match="holds\\) the current folder"):
+        check_output_dir(Path(".."))
+
+
+def test_an_unusable_place_is_refused(tmp_path: Path) -> None:
     under_a_file = tmp_path / "f"
     under_a_file.write_text("")
     with pytest.raises(OutputError, match="not a writable folder"):
         check_output_dir(under_a_file / "out")
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    with pytest.raises(OutputError, match="cannot use it as the output folder"):
+        check_output_dir(loop / "out")
 
 
 def test_cli_refuses_the_output_before_reading_the_video(
@@ -81,11 +95,25 @@ def test_cli_refuses_the_output_before_reading_the_video(
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
 
 
+def test_cli_turns_an_unforeseen_file_system_error_into_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(args: object) -> int:
+        raise OSError(28, "No space left on device", str(tmp_path / "o" / "pose.csv"))
+
+    monkeypatch.setitem(cli._COMMANDS, "pose", full_disk)
+    assert main(["pose", "run.mp4", "-o", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("formcheck: error: [Errno 28] No space left on device")
+    assert "pose.csv" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [
         (["--capture-fps", "nan"], "--capture-fps: expected a positive number, got nan"),
         (["--height-cm", "inf"], "--height-cm: expected a positive number, got inf"),
+        (["--belt-speed-kmh", "nan"], "--belt-speed-kmh: expected a positive number, got nan"),
         (["--elapsed", "nan"], "--elapsed: expected seconds"),
         (["--elapsed", "1:70"], "below 60"),
         (["--belt-speed", "3", "--belt-speed-kmh", "11"], "expected one of them, got both"),
@@ -97,4 +125,11 @@ def test_cli_rejects_non_finite_and_malformed_numbers(
     code = main(["analyze", "run.mp4", "-o", str(tmp_path / "o"), *flags])
     assert code == ConfigError.exit_code
     assert fragment in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
+
+
+def test_cli_wants_clips_in_the_order_they_were_filmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["analyze", "late.mp4", "early.mp4", "-o", str(tmp_path / "o")]
+    assert main([*argv, "--elapsed", "45:00,5:00"]) == ConfigError.exit_code
+    assert "expected increasing times" in capsys.readouterr().err

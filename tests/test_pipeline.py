@@ -141,6 +141,7 @@ def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
     import numpy as np
 
     from formcheck.config import Config
+    from formcheck.outdir import check_output_dir
     from formcheck.pipeline import PEOPLE_NAME, extract_pose, write_pose_outputs
     from formcheck.video import iter_frames, probe_video
 
@@ -152,6 +153,7 @@ def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
     assert not first.from_cache and first.line_roll is not None and first.line_roll.usable
     cache.mkdir()
     write_pose_outputs(first, cache)
+    check_output_dir(cache)  # all of it is formcheck's own, so a later run may replace it
     again = extract_pose(clip, config=config, cache_dir=cache)
     assert again.from_cache
     np.testing.assert_allclose(again.track.xy_px, first.track.xy_px, atol=1e-3)  # float32 cache
@@ -161,3 +163,29 @@ def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
     meta["line_roll_method"] = "an older method"
     (cache / PEOPLE_NAME).write_text(json.dumps(meta), encoding="utf-8")
     assert not extract_pose(clip, config=config, cache_dir=cache).from_cache
+
+
+def test_report_records_the_facts_the_user_gave() -> None:
+    from formcheck.analysis import AnalysisOptions, analyze_clip
+    from formcheck.config import Config
+    from formcheck.findings import all_findings
+    from formcheck.report.json_report import build_report
+    from formcheck.summary import summarize
+
+    track, _ = synthetic_track(params=RunnerParams(), duration_s=8, fps=60, seed=3)
+    config = Config()
+    options = AnalysisOptions(belt_speed_mps=3.0, runner_height_m=1.78, elapsed_offset_s=300.0)
+    clip = analyze_clip(track, config=config, options=options)
+    summary = summarize([clip], config=config)
+    report = build_report(
+        clips=[clip],
+        video_infos=[{"path": "x.mp4"}],
+        people=[],
+        summary=summary,
+        findings=all_findings(summary, config.findings),
+        config=config,
+        not_running_reason="",
+    )
+    given = {k: report["video"][k] for k in ("belt_speed_mps", "runner_height_m", "capture_fps")}
+    assert given == {"belt_speed_mps": 3.0, "runner_height_m": 1.78, "capture_fps": None}
+    assert report["video"]["elapsed_offset_s"] == 300.0

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from formcheck.draw import FLAG_COLOUR
+from formcheck.outdir import check_output_dir
 from formcheck.report.annotate import (
     MAX_LONG_SIDE_PX,
     FrameAnnotator,
@@ -149,6 +150,7 @@ def test_keyframes_and_html_are_written(short_outputs) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'href="annotated.mp4"' in page
     assert page.count("data:image/") >= len(pngs)
+    check_output_dir(out)  # all of it is formcheck's own, so a later run may replace it
 
 
 def test_overlay_marks_flagged_contacts_with_a_red_border() -> None:
@@ -225,6 +227,7 @@ def test_several_clips_get_one_video_each(tmp_path: Path) -> None:
     assert (out / "annotated.mp4").read_bytes() == (out / "annotated_0.mp4").read_bytes()
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'href="annotated_1.mp4"' in page
+    check_output_dir(out)  # all of it is formcheck's own, so a later run may replace it
 
 
 def test_html_without_video_still_gets_keyframes(tmp_path: Path) -> None:
