@@ -125,7 +125,7 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
             print(f"  {f['id']:<16} {f['status']:<8} {f['reason']}")
     for w in report["warnings"]:
         print(f"  warning: {w}")
-    names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"wrote {out}/: {', '.join(names)}")
 
 

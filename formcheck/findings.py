@@ -311,7 +311,8 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         span_s = (
             strides[drift.late_strides[-1]].elapsed_s - strides[drift.early_strides[0]].elapsed_s
         )
-        span = f" over {int(span_s // 60)}:{int(span_s % 60):02d} (min:s) of running"
+        if span_s >= 0:  # clips given out of time order have no span to state
+            span = f" over {int(span_s // 60)}:{int(span_s % 60):02d} (min:s) of running"
     detail = (
         f"trunk lean {drift.early_mean:.1f}° early, {drift.late_mean:.1f}° late{span}: change "
         f"{drift.change:+.1f}° (95 % interval {lo:+.1f} to {hi:+.1f})"
