@@ -28,8 +28,8 @@ class Contact:
     timed : bool
         Whether both events were timed to a fraction of a frame on a
         complete contact (true for usable contacts, and for contacts only
-        lacking measured landmarks for their angles); cadence and strides
-        use timed contacts.
+        lacking measured landmarks for their angles); cadence uses timed
+        contacts (strides: :func:`formcheck.contact_checks.is_step_of_its_leg`).
     ic_cue : {"foot height", "ground speed"}
         Which cue timed the landing (:mod:`formcheck.landing`).
     landing_usable : bool
@@ -58,3 +58,9 @@ class Contact:
     def contact_time_s(self) -> float:
         """Ground contact time, seconds."""
         return self.to_s - self.ic_s
+
+    @property
+    def reported_contact_time_ms(self) -> float:
+        """Contact time as reported, milliseconds: NaN unless the contact is
+        usable (a landing-only contact's toe-off was not measured)."""
+        return 1000.0 * self.contact_time_s if self.usable else float("nan")

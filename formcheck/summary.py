@@ -120,7 +120,7 @@ def _collect(clips: list[ClipAnalysis]) -> tuple[list[RunStride], list[ContactRo
                     knee_flexion_deg=a.knee_flexion_deg,
                     foot_ahead_leg_lengths=a.foot_ahead_leg_lengths,
                     peak_stance_knee_flexion_deg=a.peak_stance_knee_flexion_deg,
-                    contact_time_ms=1000.0 * c.contact_time_s if c.usable else float("nan"),
+                    contact_time_ms=c.reported_contact_time_ms,
                 )
             )
     return strides, rows

@@ -83,7 +83,7 @@ def _contacts(clips: list[ClipAnalysis]) -> list[dict[str, Any]]:
                     "ic_s": c.ic_s,
                     "to_frame": c.to_frame,
                     "to_s": c.to_s,
-                    "contact_time_ms": 1000.0 * c.contact_time_s if c.usable else None,
+                    "contact_time_ms": c.reported_contact_time_ms,  # NaN -> null
                     "foot_strike_angle_deg": a.foot_strike_angle_deg if a else None,
                     "strike_class": a.strike_class if a else None,
                     "shank_angle_deg": a.shank_angle_deg if a else None,

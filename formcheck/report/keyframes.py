@@ -91,7 +91,8 @@ class Keyframe:
 
 def _contact_time(contact: Contact) -> str:
     """Contact time for a caption; a contact with only its landing usable has none."""
-    return f"{1000 * contact.contact_time_s:.0f} ms" if contact.usable else "not measured"
+    ms = contact.reported_contact_time_ms
+    return f"{ms:.0f} ms" if np.isfinite(ms) else "not measured"
 
 
 def _finding(report: dict[str, Any], fid: str) -> dict[str, Any] | None:
