@@ -12,12 +12,19 @@ from typing import Any
 from formcheck import __version__
 from formcheck.config import Config, load_config, with_overrides
 from formcheck.errors import FormcheckError
+from formcheck.native_log import native_stderr_captured
 from formcheck.progress import make_progress
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML configuration file")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="let MediaPipe's own log lines through to the terminal",
+    )
 
 
 def _add_pose_options(parser: argparse.ArgumentParser) -> None:
@@ -139,16 +146,21 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 _COMMANDS = {"setup": _cmd_setup, "info": _cmd_info, "pose": _cmd_pose}
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "analyze":
+        from formcheck.cli_analyze import cmd_analyze
+
+        return cmd_analyze(args, config_from_args(args))
+    return _COMMANDS[args.command](args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "analyze":
-            from formcheck.cli_analyze import cmd_analyze
-
-            return cmd_analyze(args, config_from_args(args))
-        return _COMMANDS[args.command](args)
+        with native_stderr_captured(enabled=not getattr(args, "verbose", True)):
+            return _run(args)
     except FormcheckError as exc:
         print(f"formcheck: error: {exc}", file=sys.stderr)
         return exc.exit_code

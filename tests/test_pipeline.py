@@ -189,3 +189,30 @@ def test_report_records_the_facts_the_user_gave() -> None:
     given = {k: report["video"][k] for k in ("belt_speed_mps", "runner_height_m", "capture_fps")}
     assert given == {"belt_speed_mps": 3.0, "runner_height_m": 1.78, "capture_fps": None}
     assert report["video"]["elapsed_offset_s"] == 300.0
+
+
+@pytest.mark.integration
+def test_native_log_lines_reach_the_terminal_only_with_verbose(tmp_path: Path) -> None:
+    """MediaPipe's C++ log lines (XNNPACK, feedback manager) are kept off stderr
+    unless --verbose; the verbose run shows they exist, so the quiet run's
+    silence is the capture's doing."""
+    import subprocess
+    import sys
+    from itertools import islice
+
+    import numpy as np
+
+    from formcheck.video import iter_frames, probe_video
+
+    sample = Path(__file__).parents[1] / "sample_videos" / "forefoot.mp4"
+    frames = [f.rgb for f in islice(iter_frames(probe_video(sample)), 20)]
+    clip = write_clip(tmp_path / "tiny.mp4", np.stack(frames), fps=60, crf=18)
+
+    def stderr_of(*flags: str, out: str) -> str:
+        cmd = [sys.executable, "-m", "formcheck", "pose", str(clip), "-o", str(tmp_path / out)]
+        done = subprocess.run([*cmd, *flags], capture_output=True, text=True, check=True)
+        return done.stderr
+
+    native = ("XNNPACK", "inference_feedback_manager", "InitGoogle")
+    assert any(marker in stderr_of("--verbose", out="v") for marker in native)
+    assert not any(marker in stderr_of(out="q") for marker in native)
