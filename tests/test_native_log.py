@@ -16,7 +16,7 @@ def test_native_writes_are_captured_and_python_stderr_passes(
     with native_stderr_captured() as log:
         os.write(STDERR_FD, b"W0000 inference_feedback_manager.cc:121] native line\n")
         print("formcheck: progress 50 %", file=sys.stderr)
-    out, err = capfd.readouterr()
+    _, err = capfd.readouterr()
     assert log.lines == ["W0000 inference_feedback_manager.cc:121] native line"]
     assert "formcheck: progress 50 %" in err
     assert "native line" not in err
