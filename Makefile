@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DEMO_VIDEO ?= sample_videos/overstrider.mp4
+DEMO_VIDEO ?= sample_videos/slouch.mp4
 DEMO_OUT   ?= out/demo
 
 .PHONY: demo test test-fast lint bench accuracy install setup clean
