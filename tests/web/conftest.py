@@ -61,7 +61,7 @@ def upload_token(athlete: Athlete) -> str:
     return token
 
 
-def make_link(model: type, days: float = 1.0, revoked: bool = False, **owner: Any) -> str:
+def make_link(model: Any, days: float = 1.0, revoked: bool = False, **owner: Any) -> str:
     """A link of ``model`` (UploadLink or ShareLink); returns its token."""
     token, digest = new_token()
     model.objects.create(
@@ -90,7 +90,10 @@ def video_1s(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def upload_bytes(
     client: Client, token: str, data: bytes, *, chunk: int = 4096, role: str = "early"
 ) -> tuple[str, str, Any]:
-    """Create a session and a clip, send ``data`` in chunks; returns (session, clip, last response)."""
+    """Create a session and a clip and send ``data`` in chunks.
+
+    Returns (session uid, clip uid, the last response).
+    """
     session = client.post(f"/u/{token}/sessions", {"height_cm": "172"}).json()["session"]
     clip = client.post(
         f"/u/{token}/sessions/{session}/clips",

@@ -143,12 +143,12 @@ def test_a_renamed_non_video_is_judged_by_content(upload_token: str, tmp_path: P
     import cv2
 
     cv2.imwrite(str(png), marker_frames(1)[0])
-    session, clip, last = upload_bytes(Client(), upload_token, png.read_bytes())
+    _, _, last = upload_bytes(Client(), upload_token, png.read_bytes())
     assert last.status_code == 422
 
 
 def test_a_too_short_video_is_refused(upload_token: str, video_1s: Path) -> None:
-    _, clip, last = upload_bytes(Client(), upload_token, video_1s.read_bytes())
+    _, _, last = upload_bytes(Client(), upload_token, video_1s.read_bytes())
     assert last.status_code == 422
     assert last.json()["error"].startswith("the video is too short: 1.0 s")
 
