@@ -22,7 +22,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_videos" / "overstrider.mp
 
 def test_upload_analyse_review(coach_client: Client, upload_token: str) -> None:
     athlete_client = Client()
-    session_uid, clip_uid, last = upload_bytes(
+    session_uid, _, last = upload_bytes(
         athlete_client, upload_token, SAMPLE.read_bytes(), chunk=128 * 1024
     )
     assert last.json()["state"] == "received"
