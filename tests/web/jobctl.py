@@ -1,8 +1,9 @@
-"""Test helper run as a subprocess: ``python -m tests.web.jobctl enqueue VIDEO [N]``.
+"""Test helper run as a subprocess on the data folder named by ``FORMCHECK_DATA``.
 
-Sets up the data folder named by ``FORMCHECK_DATA`` (migrations included),
-creates a coach, an athlete and N sessions holding a copy of VIDEO, queues
-their jobs (on the queue the environment selects) and prints the job ids.
+``python -m tests.web.jobctl enqueue VIDEO [N]`` sets the folder up (migrations
+included), creates a coach, an athlete and N sessions holding a copy of VIDEO,
+queues their jobs (on the queue the environment selects) and prints the job
+ids. ``python -m tests.web.jobctl link`` prints a new upload link's token.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ def main(argv: list[str]) -> int:
     from formcheck.jobs import store
     from formcheck.web.models import Athlete, Clip, RunSession
 
+    if argv[0] == "link":
+        from formcheck.web.models import UploadLink, new_token
+
+        coach, _ = get_user_model().objects.get_or_create(username="link@example.org")
+        token, digest = new_token()
+        athlete = Athlete.objects.create(coach=coach, name="link test")
+        UploadLink.objects.create(
+            athlete=athlete, token_hash=digest, expires_at=UploadLink.expiry(1)
+        )
+        print(token)
+        return 0
     video = Path(argv[1])  # argv[0] is the command name
     count = int(argv[2]) if len(argv) > 2 else 1
     coach, _ = get_user_model().objects.get_or_create(username="fault@example.org")
