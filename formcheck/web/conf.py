@@ -61,6 +61,7 @@ class WebConfig:
     axes_failure_limit: int = 5
     axes_cooloff_minutes: float = 15.0
     secure_cookies: bool = False
+    behind_proxy: bool = False
 
     def __post_init__(self) -> None:
         checks = [

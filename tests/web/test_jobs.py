@@ -180,3 +180,14 @@ def test_coach_add_and_online_backup(tmp_path: Path) -> None:
     with sqlite3.connect(copy) as db:
         assert db.execute("SELECT x FROM t").fetchall() == [(42,)]
     assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+
+
+def test_web_example_toml_matches_the_defaults() -> None:
+    import dataclasses
+    import tomllib
+
+    example = Path(conf.__file__).with_name("web.example.toml")
+    _, web = conf.split_config(tomllib.loads(example.read_text(encoding="utf-8")))
+    assert web == conf.WebConfig()
+    documented = set(tomllib.loads(example.read_text(encoding="utf-8"))["web"])
+    assert documented == {f.name for f in dataclasses.fields(conf.WebConfig)}
