@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -124,8 +125,6 @@ def create_clip(request: HttpRequest, token: str, session_uid: str) -> JsonRespo
 
 
 def _chunk_bytes() -> int:
-    from django.conf import settings
-
     return int(settings.FORMCHECK_WEB.max_chunk_bytes)
 
 

@@ -5,11 +5,16 @@ pyproject.toml); the analysis is replaced by :mod:`tests.web.fake_analysis`
 only in the tests that say so.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("FORMCHECK_DATA", tempfile.mkdtemp(prefix="formcheck-test-data-"))
+if "FORMCHECK_DATA" not in os.environ:
+    _tmp = tempfile.mkdtemp(prefix="formcheck-test-data-")
+    atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
+    os.environ["FORMCHECK_DATA"] = _tmp
 
 from formcheck.web.settings import *  # noqa: F403
 

@@ -24,6 +24,9 @@ def test_login_page_is_public() -> None:
     response = Client().get("/login")
     assert response.status_code == 200
     assert b'name="password"' in response.content
+    assert "script-src" not in response["Content-Security-Policy"]  # default-src 'self' only
+    assert response["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def _coach_routes(athlete: Athlete, session: RunSession, note: Note) -> list[tuple[str, str]]:
