@@ -89,6 +89,17 @@ def _wait(driver: Any, script: str, timeout_s: float = 60) -> Any:
     raise AssertionError(f"timed out waiting for: {script}")
 
 
+def _find(driver: Any, css: str, timeout_s: float = 60) -> Any:
+    """The element once it exists (pages load slowly on a busy machine)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout_s).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+
+
 def _readout_frame(driver: Any) -> int:
     time.sleep(0.4)  # let requestVideoFrameCallback report the presented frame
     return int(driver.execute_script("return document.querySelector('.readout').dataset.frame"))
@@ -104,16 +115,16 @@ def test_coach_athlete_and_share_in_chromium(server: str, tmp_path: Path) -> Non
         coach.find_element(By.NAME, "username").send_keys("coach@example.org")
         coach.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
         _wait(coach, "return !location.pathname.startsWith('/login')")
-        coach.find_element(By.NAME, "name").send_keys("Ana" + Keys.ENTER)
+        _find(coach, "input[name=name]").send_keys("Ana" + Keys.ENTER)
         _wait(coach, "return location.pathname.startsWith('/athletes/')")
         athlete_page = coach.current_url
         coach.find_element(By.XPATH, "//button[text()='New upload link']").click()
-        link = coach.find_element(By.ID, "new-link").get_attribute("value")
+        link = _find(coach, "#new-link").get_attribute("value")
         assert link and "/u/" in link
 
         with browser.chromium(tmp_path / "athlete", width=420, height=860, mobile=True) as runner:
             runner.get(link)
-            runner.find_element(By.NAME, "height_cm").send_keys("168")
+            _find(runner, "input[name=height_cm]").send_keys("168")
             runner.find_element(By.CSS_SELECTOR, ".drop[data-role=early] .file").send_keys(
                 str(SAMPLE)
             )
@@ -132,7 +143,7 @@ def test_coach_athlete_and_share_in_chromium(server: str, tmp_path: Path) -> Non
             assert not browser.console_errors(runner)
 
         coach.get(athlete_page)
-        coach.find_element(By.LINK_TEXT, "Review").click()
+        _find(coach, "tr[data-job-url] a").click()
         _wait(coach, "return document.getElementById('review').dataset.loaded === '1'")
         _wait(coach, "return document.querySelector('video').readyState >= 2")
         body = coach.find_element(By.TAG_NAME, "body")
@@ -159,7 +170,7 @@ def test_coach_athlete_and_share_in_chromium(server: str, tmp_path: Path) -> Non
         browser.screenshot(coach, SHOTS / "coach_review.png", full_page=True)
         assert not browser.console_errors(coach)
         coach.find_element(By.XPATH, "//button[text()='New share link']").click()
-        share = coach.find_element(By.ID, "new-link").get_attribute("value")
+        share = _find(coach, "#new-link").get_attribute("value")
 
     with browser.chromium(tmp_path / "viewer", width=420, height=860, mobile=True) as viewer:
         viewer.get(share)
