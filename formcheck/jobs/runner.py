@@ -17,6 +17,7 @@ from formcheck.errors import FormcheckError
 from formcheck.jobs import store
 from formcheck.jobs.progress import JobProgress
 from formcheck.web.models import Job, RunSession
+from formcheck.web.storage import clear_staging
 
 log = logging.getLogger("formcheck.jobs")
 
@@ -77,6 +78,7 @@ def execute(job_id: int) -> None:
         analyze: Callable[..., None] = import_string(
             getattr(settings, "FORMCHECK_ANALYZE", DEFAULT_ANALYZE)
         )
+        clear_staging(session.uid)  # an earlier attempt killed while writing
         analyze(session, run_dir(session), progress)
     except FormcheckError as exc:
         error = str(exc)

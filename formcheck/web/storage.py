@@ -65,8 +65,19 @@ def delete_session_files(session_uid: str, clip_uids: list[str]) -> None:
     for uid in clip_uids:
         for path in (upload_path(uid), partial_path(uid)):
             path.unlink(missing_ok=True)
+    shutil.rmtree(run_path(session_uid), ignore_errors=True)
+    clear_staging(session_uid)
+
+
+def clear_staging(session_uid: str) -> None:
+    """Remove what an interrupted run left beside its folder.
+
+    :func:`formcheck.outdir.staged_output` writes ``.<name>.partial-*`` and
+    moves an old output to ``.<name>.old-*`` while replacing it; a worker
+    killed mid-way leaves them behind. A new attempt starts clean.
+    """
     run = run_path(session_uid)
-    shutil.rmtree(run, ignore_errors=True)
-    for staging in run.parent.glob(f"{session_uid}*"):  # staging folders of a run
-        if staging.is_dir():
-            shutil.rmtree(staging, ignore_errors=True)
+    for pattern in (f".{run.name}.partial-*", f".{run.name}.old-*"):
+        for leftover in run.parent.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)

@@ -39,6 +39,8 @@ def test_a_job_runs_to_success_with_progress(
     monkeypatch.setenv("FORMCHECK_FAKE", "slow")
     monkeypatch.setenv("FORMCHECK_FAKE_S", "0.2")
     session = _session(athlete, video_3s)
+    killed = Path(settings.DATA_DIR) / "runs" / f".{session.uid}.partial-deadbeef"
+    killed.mkdir(parents=True)  # what an attempt killed mid-write leaves
     job = store.enqueue(session)
     assert (job.status, job.attempt) == ("queued", 0)
     with override_settings(FORMCHECK_ANALYZE=FAKE):
@@ -47,6 +49,7 @@ def test_a_job_runs_to_success_with_progress(
     job.refresh_from_db()
     assert (job.status, job.attempt, job.progress, job.error) == ("succeeded", 1, 1.0, "")
     assert (Path(settings.DATA_DIR) / "runs" / session.uid / "report.json").is_file()
+    assert not killed.exists()
     assert session_state(session) == {"state": "ready", "progress": 100}
     log = (Path(settings.DATA_DIR) / "fake_attempts.log").read_text().splitlines()
     assert sum(session.uid in line for line in log) == 1

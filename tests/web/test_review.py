@@ -128,9 +128,15 @@ def test_delete_removes_the_video_and_every_derived_file(
     upload.write_bytes(video_3s.read_bytes())
     run = Path(settings.DATA_DIR) / "runs" / ready_session.uid
     assert run.is_dir()
+    leftover = run.parent / f".{ready_session.uid}.partial-1a2b3c4d"  # a killed attempt's
+    (leftover / "pose_0").mkdir(parents=True)
+    other = run.parent / ".0123456789abcdef0123456789abcdef.partial-1a2b3c4d"
+    other.mkdir()
     response = coach_client.post(f"/sessions/{ready_session.uid}/delete")
     assert response.status_code == 302
     assert not upload.exists()
     assert not run.exists()
+    assert not leftover.exists()
+    assert other.exists()  # another session's staging is not touched
     assert RunSession.objects.count() == 0
     assert Clip.objects.count() == 0
