@@ -1,4 +1,5 @@
-"""Command-line interface: ``formcheck setup | info | pose | analyze``."""
+"""Command-line interface: ``formcheck setup | info | pose | analyze`` and the service
+commands ``serve | worker | coach add | backup`` (:mod:`formcheck.web.cli_web`)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
     from formcheck.cli_analyze import add_analyze_parser
 
     add_analyze_parser(sub, _add_common, _add_pose_options)
+    from formcheck.web.cli_web import add_web_parsers
+
+    add_web_parsers(sub)
     return parser
 
 
@@ -151,6 +155,10 @@ def _run(args: argparse.Namespace) -> int:
         from formcheck.cli_analyze import cmd_analyze
 
         return cmd_analyze(args, config_from_args(args))
+    if args.command in ("serve", "worker", "coach", "backup"):
+        from formcheck.web.cli_web import run
+
+        return run(args)
     return _COMMANDS[args.command](args)
 
 

@@ -1,0 +1,2 @@
+"""Analysis jobs: the jobs table (at-least-once over an at-most-once queue), huey
+tasks, heartbeat, reaper and the worker / serve process entry points."""
