@@ -297,6 +297,10 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     return typing.cast(Config, _build(Config, data, ""))
 
 
+# The web app's settings share the analysis TOML file; the analysis skips them.
+WEB_SECTION = "web"
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Load a TOML configuration file; ``None`` gives the defaults.
 
@@ -317,6 +321,7 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    data.pop(WEB_SECTION, None)  # the web app's section, checked by formcheck.web.conf
     try:
         return config_from_dict(data)
     except ConfigError as exc:

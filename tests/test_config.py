@@ -98,3 +98,9 @@ def test_cli_rejects_out_of_range_overrides_and_unreadable_configs(
     assert main(["pose", "video.mp4", "-o", out, "--config", str(folder)]) == ConfigError.exit_code
     err = capsys.readouterr().err
     assert str(folder) in err and "cannot read the configuration file" in err
+
+
+def test_the_web_section_of_a_shared_file_is_left_to_the_web_app(tmp_path: Path) -> None:
+    path = tmp_path / "formcheck.toml"
+    path.write_text('[web]\nport = 8100\n\n[pose]\nnum_poses = 2\n', encoding="utf-8")
+    assert load_config(path).pose.num_poses == 2
