@@ -102,5 +102,5 @@ def test_cli_rejects_out_of_range_overrides_and_unreadable_configs(
 
 def test_the_web_section_of_a_shared_file_is_left_to_the_web_app(tmp_path: Path) -> None:
     path = tmp_path / "formcheck.toml"
-    path.write_text('[web]\nport = 8100\n\n[pose]\nnum_poses = 2\n', encoding="utf-8")
+    path.write_text("[web]\nport = 8100\n\n[pose]\nnum_poses = 2\n", encoding="utf-8")
     assert load_config(path).pose.num_poses == 2
