@@ -69,10 +69,11 @@ def load_track(path: Path) -> tuple[PoseTrack, str]:
     try:
         with np.load(path) as data:
             meta = json.loads(bytes(data["meta"]).decode())
+            # Landmarks stay float32 as stored (and as the pose pass makes them).
             arrays = {
-                k: data[k].astype(float)
-                for k in ("xy_px", "z", "visibility", "presence", "timestamps_s")
+                k: data[k].astype(np.float32) for k in ("xy_px", "z", "visibility", "presence")
             }
+            arrays["timestamps_s"] = data["timestamps_s"].astype(float)
     except (OSError, KeyError, ValueError) as exc:
         raise FormcheckError(f"{path}: not a readable pose track ({exc})") from exc
     if meta.get("format_version") != TRACK_FORMAT_VERSION:
