@@ -39,7 +39,7 @@ lint: install
 	$(BIN)/mypy formcheck tools tests
 
 bench: setup
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python -m benchmarks.run --write
 
 accuracy: install
 	$(BIN)/python tools/accuracy_report.py --seeds 20
