@@ -52,7 +52,7 @@ _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 # Cost (torso lengths) of an acceleration term that cannot be computed.
 _MISSING_ACCEL_COST = 0.5
 # Memory budget of one block of the Hampel filter's windowed medians.
-_HAMPEL_BLOCK_BYTES = 32 * 2**20
+_HAMPEL_BLOCK_BYTES = 8 * 2**20
 # Frames per block of the leg-swap Viterbi pass.
 _VITERBI_BLOCK = 8192
 # A frame whose distance between the feet falls below the mean of its two
@@ -138,19 +138,22 @@ def hampel_mask(
     """
     if series.shape[0] < 2 * window + 1:
         return np.zeros(series.shape, dtype=bool)
-    pad = [(window, window)] + [(0, 0)] * (series.ndim - 1)
-    padded = np.pad(series, pad, mode="edge")
-    # The windowed medians copy every window: done a block of rows at a
-    # time so memory stays bounded however long the series is.
+    # The windowed medians copy every window (and NumPy's NaN-aware median
+    # copies them again): done a block of rows at a time, each block padded
+    # on its own, so memory stays bounded however long the series is.
+    n = series.shape[0]
     width = 2 * window + 1
     per_row = width * max(int(np.prod(series.shape[1:])), 1) * 8
     rows = max(_HAMPEL_BLOCK_BYTES // per_row, 1)
     out = np.empty(series.shape, dtype=bool)
-    for start in range(0, series.shape[0], rows):
-        stop = min(start + rows, series.shape[0])
-        out[start:stop] = _hampel_block(
-            padded[start : stop + 2 * window], series[start:stop], width, n_sigma, floor
-        )
+    rest = [(0, 0)] * (series.ndim - 1)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        lo, hi = start - window, stop + window
+        block = series[max(lo, 0) : min(hi, n)]
+        if lo < 0 or hi > n:  # the series' ends: repeat the edge sample, as before
+            block = np.pad(block, [(max(-lo, 0), max(hi - n, 0)), *rest], mode="edge")
+        out[start:stop] = _hampel_block(block, series[start:stop], width, n_sigma, floor)
     return out
 
 
