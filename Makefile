@@ -31,7 +31,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not integration and not browser"
+	$(BIN)/python -m pytest -m "not integration and not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check .

@@ -109,13 +109,15 @@ def targets_table(figs: list[dict[str, Any]], tracks: list[dict[str, Any]]) -> s
                 f"| 1080p60 with annotated video: ≤ {TARGET_NAIVE_RATIO_VISUAL}x naive loop | "
                 f"{_f(v)}x | {'yes' if v <= TARGET_NAIVE_RATIO_VISUAL else 'no'} |"
             )
+    # The inference case holds its frames in memory by design: not a product figure.
     peaks = [r["peak_rss_mib"] for r in tracks] + [
-        r["peak_rss_mib"] for f in figs for r in f["rows"].values()
+        r["peak_rss_mib"] for f in figs for k, r in f["rows"].items() if k != "inference"
     ]
     if peaks:
         top = max(peaks)
         lines.append(
             f"| peak RSS < 1 GB at any length | largest measured {top:.0f} MiB "
+            "(product cases and run lengths) "
             f"| {'yes' if top < TARGET_RSS_MIB else 'no'} |"
         )
     return "\n".join(lines)

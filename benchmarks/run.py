@@ -10,6 +10,7 @@ minutes) are the figures to read. See ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from benchmarks.measure import machine_description, run_case
 from benchmarks.report import render_markdown
 
 DEFAULT_RESULTS = Path(__file__).resolve().with_name("RESULTS.md")
+RAW_RESULTS = DEFAULT_RESULTS.with_name("results.json")  # the rows, to re-render the report
 VIDEO_KINDS = ("decode", "inference", "naive", "pose", "analyze", "analyze_visual")
 
 
@@ -110,6 +112,7 @@ def _write(
         print(text)
     if args.write:
         DEFAULT_RESULTS.write_text(text, encoding="utf-8")
+        RAW_RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")
         if echo:
             print(f"wrote {DEFAULT_RESULTS}")
 
