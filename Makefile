@@ -31,7 +31,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not integration and not browser"
+	$(BIN)/python -m pytest -m "not integration and not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,7 +39,7 @@ lint: install
 	$(BIN)/mypy formcheck tools tests
 
 bench: setup
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python -m benchmarks.run --write
 
 accuracy: install
 	$(BIN)/python tools/accuracy_report.py --seeds 20

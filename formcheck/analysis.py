@@ -292,6 +292,7 @@ def _contact_angles(
     config: Config,
 ) -> list[ContactAngles | None]:
     strike = config.findings.heel_strike
+    frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
     return [
         contact_angles(
             c,
@@ -302,6 +303,7 @@ def _contact_angles(
             leg_length_px=leg_length_px,
             rearfoot_above_deg=strike.rearfoot_above_deg,
             forefoot_below_deg=strike.forefoot_below_deg,
+            frame_s=frame_s,
         )
         if c.landing_usable
         else None

@@ -16,6 +16,7 @@ power of the joint trajectories lies.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +51,10 @@ _IDENTITY_LEFT = (LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
 _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 # Cost (torso lengths) of an acceleration term that cannot be computed.
 _MISSING_ACCEL_COST = 0.5
+# Memory budget of one block of the Hampel filter's windowed medians.
+_HAMPEL_BLOCK_BYTES = 8 * 2**20
+# Frames per block of the leg-swap Viterbi pass.
+_VITERBI_BLOCK = 8192
 # A frame whose distance between the feet falls below the mean of its two
 # neighbours by more than this x (frame interval)^2 had both feet pulled
 # together by the pose model (merged_leg_frames): 0.1 torso at 60 fps,
@@ -133,16 +138,34 @@ def hampel_mask(
     """
     if series.shape[0] < 2 * window + 1:
         return np.zeros(series.shape, dtype=bool)
-    pad = [(window, window)] + [(0, 0)] * (series.ndim - 1)
-    padded = np.pad(series, pad, mode="edge")
-    windows = sliding_window_view(padded, 2 * window + 1, axis=0)
-    with np.errstate(invalid="ignore"):
-        import warnings
+    # The windowed medians copy every window (and NumPy's NaN-aware median
+    # copies them again): done a block of rows at a time, each block padded
+    # on its own, so memory stays bounded however long the series is.
+    n = series.shape[0]
+    width = 2 * window + 1
+    per_row = width * max(int(np.prod(series.shape[1:])), 1) * 8
+    rows = max(_HAMPEL_BLOCK_BYTES // per_row, 1)
+    out = np.empty(series.shape, dtype=bool)
+    rest = [(0, 0)] * (series.ndim - 1)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        lo, hi = start - window, stop + window
+        block = series[max(lo, 0) : min(hi, n)]
+        if lo < 0 or hi > n:  # the series' ends: repeat the edge sample, as before
+            block = np.pad(block, [(max(-lo, 0), max(hi - n, 0)), *rest], mode="edge")
+        out[start:stop] = _hampel_block(block, series[start:stop], width, n_sigma, floor)
+    return out
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(windows, axis=-1)
-            mad = np.nanmedian(np.abs(windows - median[..., None]), axis=-1)
+
+def _hampel_block(
+    padded: np.ndarray, series: np.ndarray, width: int, n_sigma: float, floor: float
+) -> np.ndarray:
+    """Outlier mask of ``series`` (m, ...) from its edge-padded rows (m + width - 1, ...)."""
+    windows = sliding_window_view(padded, width, axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(windows, axis=-1)
+        mad = np.nanmedian(np.abs(windows - median[..., None]), axis=-1)
         scale = np.maximum(MAD_TO_SD * mad, floor)
         return np.abs(series - median) > n_sigma * scale
 
@@ -158,13 +181,15 @@ def fill_gaps(series: np.ndarray, *, max_gap: int) -> np.ndarray:
         if good.sum() < 2 or good.all():
             continue
         bad = ~good
-        # Label runs of missing samples and fill the short interior ones.
+        # Label runs of missing samples and fill the short interior ones
+        # (all of a column's in one interpolation: linear in its length).
         edges = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        for s, e in zip(starts, ends, strict=True):
-            if s == 0 or e == len(y) or e - s > max_gap:
-                continue
-            y[s:e] = np.interp(idx[s:e], idx[good], y[good])
+        short = (starts > 0) & (ends < len(y)) & (ends - starts <= max_gap)
+        if not short.any():
+            continue
+        fill = np.concatenate([idx[s:e] for s, e in zip(starts[short], ends[short], strict=True)])
+        y[fill] = np.interp(fill, idx[good], y[good])
     return out
 
 
@@ -204,30 +229,40 @@ def fix_leg_swaps(xy: np.ndarray, *, prior_cost: float = 0.1) -> tuple[np.ndarra
     torso = _torso_px(xy)
     legs = np.stack([_legs(xy, 0), _legs(xy, 1)]) / max(torso, 1e-6)  # (2, n, 2k, 2)
 
-    def accel(t: int, a: int, b: int, c: int) -> float:
-        d = legs[c, t] - 2.0 * legs[b, t - 1] + legs[a, t - 2]
+    # accel[a, b, c][t - 2]: summed acceleration at frame t with labels a, b, c
+    # at t - 2, t - 1, t, computed for all frames at once (n - 2 values each).
+    accel = np.empty((2, 2, 2, n - 2))
+    for a, b, c in np.ndindex(2, 2, 2):
+        d = legs[c, 2:] - 2.0 * legs[b, 1:-1] + legs[a, :-2]
         norms = np.linalg.norm(d, axis=-1)
         # A missing term costs a fixed amount: otherwise moving a lone
         # measured leg into the other leg's (empty) track would look free.
-        return float(np.where(np.isfinite(norms), norms, _MISSING_ACCEL_COST).sum())
-
-    # cost[b, c]: best cost with labels b at t-1 and c at t.
-    cost = np.array([[prior_cost * (b + c) for c in (0, 1)] for b in (0, 1)], dtype=float)
-    back = np.zeros((n, 2, 2), dtype=np.int8)
-    for t in range(2, n):
-        new = np.empty((2, 2))
-        for b in (0, 1):
-            for c in (0, 1):
-                options = [cost[a, b] + accel(t, a, b, c) for a in (0, 1)]
-                back[t, b, c] = int(np.argmin(options))
-                new[b, c] = min(options) + prior_cost * c
-        cost = new
-    b, c = (int(v) for v in np.unravel_index(int(np.argmin(cost)), cost.shape))
-    state = np.zeros(n, dtype=np.int8)
+        accel[a, b, c] = np.where(np.isfinite(norms), norms, _MISSING_ACCEL_COST).sum(axis=-1)
+    flat = accel.reshape(8, n - 2).T  # (n - 2, 8): index 4a + 2b + c
+    # cost[2b + c]: best cost with labels b at t-1 and c at t. A scalar loop
+    # over plain floats (blocks of rows converted at a time) and a bytearray
+    # of back-pointers keep the table small: 4 bytes per frame.
+    cost = [prior_cost * (b + c) for b in (0, 1) for c in (0, 1)]
+    back = bytearray(4 * n)
+    for start in range(2, n, _VITERBI_BLOCK):
+        for t, step in enumerate(
+            flat[start - 2 : min(start + _VITERBI_BLOCK, n) - 2].tolist(), start
+        ):
+            new = [0.0] * 4
+            for b in (0, 1):
+                for c in (0, 1):
+                    keep = cost[b] + step[2 * b + c]
+                    swap = cost[2 + b] + step[4 + 2 * b + c]
+                    back[4 * t + 2 * b + c] = 0 if keep <= swap else 1
+                    new[2 * b + c] = min(keep, swap) + prior_cost * c
+            cost = new
+    cost_table = np.array(cost).reshape(2, 2)
+    b, c = (int(v) for v in np.unravel_index(int(np.argmin(cost_table)), (2, 2)))
+    state = [0] * n
     state[n - 1], state[n - 2] = c, b
     for t in range(n - 1, 1, -1):
-        state[t - 2] = back[t, state[t - 1], state[t]]
-    swapped = state.astype(bool)
+        state[t - 2] = back[4 * t + 2 * state[t - 1] + state[t]]
+    swapped = np.array(state, dtype=bool)
     out = xy.copy()
     for left, right in zip(LEFT_LEG, RIGHT_LEG, strict=True):
         out[swapped, left] = xy[swapped, right]
@@ -283,8 +318,8 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
 
 def near_side_of(track: PoseTrack, swapped: np.ndarray) -> Side:
     """Which (corrected) side is nearer the camera: higher visibility, smaller z."""
-    vis = track.visibility.copy()
-    z = track.z.copy()
+    vis = track.visibility.astype(float)
+    z = track.z.astype(float)
     for a, b in zip(LEFT_LEG, RIGHT_LEG, strict=True):
         vis[swapped, a], vis[swapped, b] = (
             track.visibility[swapped, b],
@@ -381,7 +416,7 @@ def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
     CleanTrack
     """
     fps = track.fps
-    xy = track.xy_px.copy()
+    xy = track.xy_px.astype(float)  # float64 from here, whatever the track holds
     low = track.visibility < config.min_visibility
     xy[low] = np.nan
     window = max(int(round(config.hampel_window_s * fps / 2)), 2)

@@ -84,19 +84,20 @@ def _hinge_time(
     t, h = t[good], h[good]
     if t.size < 4:
         return float("nan")
-    best_t, best_sse = float("nan"), np.inf
     grid = np.arange(t_lo, t_hi + 1e-12, step)
-    for tc in grid:
-        ramp = np.maximum(0.0, (tc - t) if descending else (t - tc))
-        if np.count_nonzero(ramp) < 1 or np.count_nonzero(ramp == 0) < 2:
-            continue
-        design = np.column_stack([np.ones_like(ramp), ramp])
-        coef, *_ = np.linalg.lstsq(design, h, rcond=None)
-        if coef[1] <= 0:
-            continue
-        sse = float(np.sum((h - design @ coef) ** 2))
-        if sse < best_sse:
-            best_t, best_sse = float(tc), sse
+    # All candidate corners at once: ramp[g] is the hinge's sloped part for
+    # corner grid[g]; level and slope by least squares (closed form).
+    ramp = np.maximum(0.0, (grid[:, None] - t) if descending else (t - grid[:, None]))
+    valid = (np.count_nonzero(ramp, axis=1) >= 1) & (np.count_nonzero(ramp == 0, axis=1) >= 2)
+    centred = ramp - ramp.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (centred @ (h - h.mean())) / np.einsum("gi,gi->g", centred, centred)
+    level = h.mean() - slope * ramp.mean(axis=1)
+    sse = np.sum((h - level[:, None] - slope[:, None] * ramp) ** 2, axis=1)
+    ok = valid & (slope > 0) & np.isfinite(sse)
+    if not ok.any():
+        return float("nan")
+    best_t = float(grid[np.flatnonzero(ok)[np.argmin(sse[ok])]])
     if descending and best_t in (float(grid[0]), float(grid[-1])):
         return float("nan")  # the landing corner lies outside the searched span
     return best_t

@@ -11,6 +11,7 @@ beside the treadmill, however close to the camera, scores near zero.
 from __future__ import annotations
 
 import warnings
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +44,12 @@ class Person:
 
     Attributes
     ----------
-    slot_of_frame : ndarray of int, shape (n_frames,)
-        Detection slot holding this person in each frame, -1 where absent.
+    frames : ndarray of int32, shape (m,)
+        Frames where the person is present, increasing.
+    slots : ndarray of int8, shape (m,)
+        Detection slot holding this person in each of those frames.
+    n_frames : int
+        Frames in the video.
     coverage : float
         Share of frames where the person is present.
     leg_cycling : float
@@ -52,12 +57,25 @@ class Person:
         length: about 0.5-1 for running or walking, near 0 for standing.
     mean_height_px : float
         Mean shoulder-to-ankle height in pixels (how large the person appears).
+
+    Only the frames where the person is present are stored, so a long video
+    with many passers-by costs memory in proportion to the detections, not
+    to frames x people.
     """
 
-    slot_of_frame: np.ndarray
+    frames: np.ndarray
+    slots: np.ndarray
+    n_frames: int
     coverage: float
     leg_cycling: float
     mean_height_px: float
+
+    @property
+    def slot_of_frame(self) -> np.ndarray:
+        """Detection slot in each frame, -1 where absent, shape (n_frames,)."""
+        out = np.full(self.n_frames, -1, dtype=np.int8)
+        out[self.frames] = self.slots
+        return out
 
     @property
     def score(self) -> float:
@@ -91,13 +109,15 @@ def link_people(det: Detections) -> list[Person]:
         warnings.simplefilter("ignore", RuntimeWarning)  # empty slots are all-NaN
         centres, torso = _centres_and_sizes(det)
     present = np.isfinite(centres).all(axis=-1)
-    tracks: list[np.ndarray] = []
+    track_frames: list[array[int]] = []
+    track_slots: list[array[int]] = []
     last_pos: list[np.ndarray] = []
     last_size: list[float] = []
     last_seen: list[int] = []
+    open_ids: list[int] = []  # increasing; a closed identity never reopens
     for f in range(n_frames):
         slots = np.flatnonzero(present[f])
-        open_ids = [k for k in range(len(tracks)) if f - last_seen[k] <= _MAX_UNSEEN_FRAMES]
+        open_ids = [k for k in open_ids if f - last_seen[k] <= _MAX_UNSEEN_FRAMES]
         assigned: dict[int, int] = {}
         if slots.size and open_ids:
             cost = np.array(
@@ -116,21 +136,31 @@ def link_people(det: Detections) -> list[Person]:
         for s in slots:
             k = assigned.get(int(s))
             if k is None:
-                tracks.append(np.full(n_frames, -1, dtype=int))
+                track_frames.append(array("i"))
+                track_slots.append(array("b"))
                 last_pos.append(centres[f, s])
                 last_size.append(float(torso[f, s]))
                 last_seen.append(f)
-                k = len(tracks) - 1
-            tracks[k][f] = s
+                k = len(track_frames) - 1
+                open_ids.append(k)
+            track_frames[k].append(f)
+            track_slots[k].append(int(s))
             last_pos[k] = centres[f, s]
             last_size[k] = float(torso[f, s]) if np.isfinite(torso[f, s]) else last_size[k]
             last_seen[k] = f
-    return [_describe(det, slot_of_frame) for slot_of_frame in tracks]
+    return [
+        _describe(
+            det,
+            np.frombuffer(frames, dtype=np.int32).copy(),
+            np.frombuffer(slots_, dtype=np.int8).copy(),
+        )
+        for frames, slots_ in zip(track_frames, track_slots, strict=True)
+    ]
 
 
-def _describe(det: Detections, slot_of_frame: np.ndarray) -> Person:
-    frames = np.flatnonzero(slot_of_frame >= 0)
-    pts = det.xy_px[frames, slot_of_frame[frames]]
+def _describe(det: Detections, frames: np.ndarray, slots: np.ndarray) -> Person:
+    n_frames = int(det.xy_px.shape[0])
+    pts = det.xy_px[frames, slots]
     hips = 0.5 * (pts[:, LEFT_HIP] + pts[:, RIGHT_HIP])
     shoulders = 0.5 * (pts[:, LEFT_SHOULDER] + pts[:, RIGHT_SHOULDER])
     torso = np.linalg.norm(shoulders - hips, axis=-1)
@@ -143,8 +173,10 @@ def _describe(det: Detections, slot_of_frame: np.ndarray) -> Person:
     else:
         cycling = 0.0
     return Person(
-        slot_of_frame=slot_of_frame,
-        coverage=frames.size / max(slot_of_frame.size, 1),
+        frames=frames,
+        slots=slots,
+        n_frames=n_frames,
+        coverage=frames.size / max(n_frames, 1),
         leg_cycling=cycling,
         mean_height_px=float(np.nanmean(height)) if frames.size else 0.0,
     )
@@ -169,10 +201,9 @@ def choose_runner(people: list[Person], *, source: str) -> int:
 def person_track(det: Detections, person: Person, *, source: str) -> PoseTrack:
     """Extract one person's landmarks as a :class:`PoseTrack` (NaN where absent)."""
     n = det.xy_px.shape[0]
-    frames = np.flatnonzero(person.slot_of_frame >= 0)
-    slots = person.slot_of_frame[frames]
-    xy = np.full(det.xy_px.shape[:1] + det.xy_px.shape[2:], np.nan)
-    z = np.full((n, det.z.shape[2]), np.nan)
+    frames, slots = person.frames, person.slots
+    xy = np.full(det.xy_px.shape[:1] + det.xy_px.shape[2:], np.nan, dtype=det.xy_px.dtype)
+    z = np.full((n, det.z.shape[2]), np.nan, dtype=det.z.dtype)
     vis = np.zeros_like(z)
     pres = np.zeros_like(z)
     xy[frames] = det.xy_px[frames, slots]

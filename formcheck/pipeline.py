@@ -100,9 +100,7 @@ def _people_summary(people: list[Person]) -> list[dict[str, Any]]:
             "leg_cycling": round(p.leg_cycling, 4),
             "runner_score": round(p.score, 4),
             "mean_height_px": round(p.mean_height_px, 1),
-            "frames": [int(f) for f in np.flatnonzero(p.slot_of_frame >= 0)[[0, -1]]]
-            if p.coverage > 0
-            else [],
+            "frames": [int(f) for f in p.frames[[0, -1]]] if p.coverage > 0 else [],
         }
         for i, p in enumerate(people)
     ]

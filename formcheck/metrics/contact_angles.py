@@ -25,7 +25,7 @@ extrapolates both sides to the peak between frames, is the better reading.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -92,6 +92,7 @@ def contact_angles(
     leg_length_px: float,
     rearfoot_above_deg: float,
     forefoot_below_deg: float,
+    frame_s: float | None = None,
 ) -> ContactAngles:
     """Angles of one contact.
 
@@ -106,13 +107,23 @@ def contact_angles(
     leg_length_px : float
     rearfoot_above_deg, forefoot_below_deg : float
         Strike class cut-offs.
+    frame_s : float, optional
+        Median frame interval of ``times_s``, seconds (computed when not
+        given; pass it when measuring many contacts of one clip).
+
+    Only the frames around the contact are used (every series here is
+    computed frame by frame), so the cost of one contact does not grow
+    with the clip's length.
     """
     leg = leg_indices(side)
-    raw = runner_raw_xy
-
-    frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
-    t_eval = _landing_time(contact, runner_xy, times_s, leg, frame_s)
+    if frame_s is None:
+        frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
     window_s = max(_EVENT_WINDOW_S, _EVENT_WINDOW_FRAMES * frame_s)
+    lo, hi = _contact_span(contact, times_s, reach_s=_REACH_SEARCH_S + window_s + 2 * frame_s)
+    contact = replace(contact, ic_frame=contact.ic_frame - lo, to_frame=contact.to_frame - lo)
+    runner_xy, raw, times_s = runner_xy[lo:hi], runner_raw_xy[lo:hi], times_s[lo:hi]
+
+    t_eval = _landing_time(contact, runner_xy, times_s, leg, frame_s)
 
     def at_contact(series_of: Callable[[np.ndarray], np.ndarray]) -> float:
         return value_at_event(series_of(raw), times_s, t_eval, window_s=window_s)
@@ -137,6 +148,17 @@ def contact_angles(
         foot_ahead_leg_lengths=ahead / leg_length_px,
         peak_stance_knee_flexion_deg=peak,
     )
+
+
+def _contact_span(contact: Contact, times_s: np.ndarray, *, reach_s: float) -> tuple[int, int]:
+    """Frames [lo, hi) holding every frame the angles of ``contact`` look at:
+    from ``reach_s`` before its landing (with two frames to spare) to two
+    frames past its toe-off and past ``reach_s`` after its landing."""
+    n = times_s.size
+    lo = int(np.searchsorted(times_s, contact.ic_s - reach_s, side="left")) - 2
+    after = int(np.searchsorted(times_s, contact.ic_s + reach_s, side="right"))
+    hi = max(contact.to_frame + 1, contact.ic_frame + 1, after) + 2
+    return max(lo, 0), min(hi, n)
 
 
 def _landing_time(

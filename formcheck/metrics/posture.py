@@ -13,6 +13,9 @@ import numpy as np
 
 from formcheck.metrics.trend import theil_sen
 
+# Resampled values drawn per block of the bootstrap (8 MB of indices).
+_BOOTSTRAP_BLOCK_VALUES = 2**20
+
 
 @dataclass(frozen=True)
 class Drift:
@@ -68,6 +71,22 @@ def windows(
     return early, late
 
 
+def _bootstrap_means(values: np.ndarray, *, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``n_boot`` resamples (with replacement) of ``values``, shape (n_boot,).
+
+    Drawn a block of resamples at a time, so memory stays bounded for a
+    long run's thousands of strides; the generator yields the same numbers
+    as one ``(n_boot, n)`` draw, so results do not depend on the block size.
+    """
+    n = values.size
+    rows = max(_BOOTSTRAP_BLOCK_VALUES // max(n, 1), 1)
+    means = np.empty(n_boot)
+    for start in range(0, n_boot, rows):
+        stop = min(start + rows, n_boot)
+        means[start:stop] = values[rng.integers(0, n, (stop - start, n))].mean(axis=1)
+    return means
+
+
 def posture_drift(
     values: np.ndarray,
     times_s: np.ndarray,
@@ -118,8 +137,8 @@ def posture_drift(
             return None
         early, late = w
     rng = np.random.default_rng(seed)
-    boot_e = v[early][rng.integers(0, early.size, (n_boot, early.size))].mean(axis=1)
-    boot_l = v[late][rng.integers(0, late.size, (n_boot, late.size))].mean(axis=1)
+    boot_e = _bootstrap_means(v[early], n_boot=n_boot, rng=rng)
+    boot_l = _bootstrap_means(v[late], n_boot=n_boot, rng=rng)
     lo, hi = np.percentile(boot_l - boot_e, [2.5, 97.5])
     slope = theil_sen(v, t / 60.0)[0] if np.ptp(t) > 0 else float("nan")
     return Drift(

@@ -19,7 +19,7 @@ from formcheck.synthetic.camera import (
     runner_to_image_px,
 )
 from formcheck.synthetic.kinematics import RunnerParams, landmark_depth_m, landmarks_world
-from formcheck.synthetic.noise import NoiseParams, TrackArrays, corrupt
+from formcheck.synthetic.noise import CorruptionLog, NoiseParams, TrackArrays, corrupt
 from formcheck.synthetic.truth import Truth, compute_truth
 from formcheck.track import PoseTrack
 
@@ -73,6 +73,77 @@ def base_visibility(params: RunnerParams) -> np.ndarray:
     return vis
 
 
+def _track_arrays(
+    *,
+    params: RunnerParams,
+    camera: CameraParams,
+    noise: NoiseParams,
+    times_s: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[TrackArrays, CorruptionLog]:
+    """Noisy landmark arrays of the frames at ``times_s`` (elapsed running time)."""
+    n = times_s.size
+    xy = noiseless_landmarks_px(params=params, camera=camera, times_s=times_s)
+    z = np.broadcast_to(depth_to_z(landmark_depth_m(params=params), camera), (n, lm.NUM_LANDMARKS))
+    vis = np.broadcast_to(base_visibility(params), (n, lm.NUM_LANDMARKS))
+    clean = TrackArrays(xy, z.copy(), vis.copy(), np.full((n, lm.NUM_LANDMARKS), 0.99))
+    return corrupt(clean, noise=noise, far_leg=params.far_leg, rng=rng)
+
+
+def long_synthetic_track(
+    *,
+    params: RunnerParams,
+    duration_s: float,
+    fps: float,
+    camera: CameraParams | None = None,
+    noise: NoiseParams | None = None,
+    seed: int = 0,
+    chunk_s: float = 60.0,
+) -> PoseTrack:
+    """A long run's landmark track (no truth), built a chunk at a time, float32.
+
+    The same runner as :func:`synthetic_track` (drift included: the model is
+    a function of elapsed time), for memory and speed tests of hour-long
+    runs: the truth is not computed, and the arrays are float32, so a
+    60-minute 60 fps track (216,000 frames) takes about 85 MB.
+
+    Parameters
+    ----------
+    params, duration_s, fps, camera, noise, seed : see :func:`synthetic_track`
+        Frame ``i`` is at elapsed time ``i / fps``.
+    chunk_s : float
+        Seconds of frames generated (in float64) per step.
+    """
+    camera = camera if camera is not None else CameraParams()
+    noise = noise if noise is not None else NoiseParams()
+    n = round(duration_s * fps)
+    if n < 1:
+        raise ValueError(f"long_synthetic_track: duration_s * fps gives {n} frames, need >= 1")
+    xy = np.empty((n, lm.NUM_LANDMARKS, 2), np.float32)
+    z, vis, pres = (np.empty((n, lm.NUM_LANDMARKS), np.float32) for _ in range(3))
+    rng = np.random.default_rng(seed)
+    step = max(round(chunk_s * fps), 1)
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        times = np.arange(lo, hi) / fps
+        arrays, _ = _track_arrays(params=params, camera=camera, noise=noise, times_s=times, rng=rng)
+        xy[lo:hi], z[lo:hi] = arrays.xy_px, arrays.z
+        vis[lo:hi], pres[lo:hi] = arrays.visibility, arrays.presence
+    return PoseTrack(
+        xy_px=xy,
+        z=z,
+        visibility=vis,
+        presence=pres,
+        timestamps_s=np.arange(n) / fps,
+        fps=float(fps),
+        width=camera.width,
+        height=camera.height,
+        source="synthetic",
+        model_id=GENERATOR_ID,
+        settings={"seed": seed, "start_s": 0.0, "facing": params.facing, "chunk_s": chunk_s},
+    )
+
+
 def synthetic_track(
     *,
     params: RunnerParams,
@@ -117,12 +188,8 @@ def synthetic_track(
     if n < 1:
         raise ValueError(f"synthetic_track: duration_s * fps gives {n} frames, need >= 1")
     times = frame_times_s(n_frames=n, fps=fps, start_s=start_s)
-    xy = noiseless_landmarks_px(params=params, camera=camera, times_s=times)
-    z = np.broadcast_to(depth_to_z(landmark_depth_m(params=params), camera), (n, lm.NUM_LANDMARKS))
-    vis = np.broadcast_to(base_visibility(params), (n, lm.NUM_LANDMARKS))
-    clean = TrackArrays(xy, z.copy(), vis.copy(), np.full((n, lm.NUM_LANDMARKS), 0.99))
     rng = np.random.default_rng(seed)
-    noisy, log = corrupt(clean, noise=noise, far_leg=params.far_leg, rng=rng)
+    noisy, log = _track_arrays(params=params, camera=camera, noise=noise, times_s=times, rng=rng)
     track = PoseTrack(
         xy_px=noisy.xy_px,
         z=noisy.z,

@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks of formcheck (``make bench``; see ``README.md``)."""
