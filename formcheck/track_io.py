@@ -52,16 +52,18 @@ def save_track(track: PoseTrack, path: Path, *, key: str = "") -> None:
         "settings": dict(track.settings),
         "cache_key": key,
     }
+    arrays: dict[str, np.ndarray] = {
+        "xy_px": track.xy_px.astype(np.float32),
+        "z": track.z.astype(np.float32),
+        "visibility": track.visibility.astype(np.float32),
+        "presence": track.presence.astype(np.float32),
+        "timestamps_s": track.timestamps_s,
+        "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+    }
+    if track.repeated is not None:
+        arrays["repeated"] = track.repeated.astype(bool)
     with path.open("wb") as fh:
-        np.savez_compressed(
-            fh,
-            xy_px=track.xy_px.astype(np.float32),
-            z=track.z.astype(np.float32),
-            visibility=track.visibility.astype(np.float32),
-            presence=track.presence.astype(np.float32),
-            timestamps_s=track.timestamps_s,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-        )
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
 
 
 def load_track(path: Path) -> tuple[PoseTrack, str]:
@@ -73,6 +75,7 @@ def load_track(path: Path) -> tuple[PoseTrack, str]:
                 k: data[k].astype(float)
                 for k in ("xy_px", "z", "visibility", "presence", "timestamps_s")
             }
+            repeated = data["repeated"].astype(bool) if "repeated" in data.files else None
     except (OSError, KeyError, ValueError) as exc:
         raise FormcheckError(f"{path}: not a readable pose track ({exc})") from exc
     if meta.get("format_version") != TRACK_FORMAT_VERSION:
@@ -88,6 +91,7 @@ def load_track(path: Path) -> tuple[PoseTrack, str]:
         source=str(meta["source"]),
         model_id=str(meta["model_id"]),
         settings=meta["settings"],
+        repeated=repeated,
     )
     return track, str(meta.get("cache_key", ""))
 
