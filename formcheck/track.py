@@ -99,7 +99,7 @@ class PoseTrack:
         frames not repeated (``fps`` when repeats were not measured)."""
         if self.repeated is None or not self.n_frames:
             return float(self.fps)
-        return float(self.fps * (1.0 - self.repeated.mean()))
+        return float(self.fps * (self.n_frames - int(self.repeated.sum())) / self.n_frames)
 
     @property
     def detection_rate(self) -> float:
