@@ -38,6 +38,9 @@ MATCH_IOU = 0.3
 # whole-frame candidate's centre is the same person (the crop's copy is dropped).
 DUPLICATE_DISTANCE_SHARE = 0.25
 
+# A person with at least this share of their box inside the moving region moves.
+MOVING_SHARE = 0.3
+
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in frame pixels
 
 
@@ -259,24 +262,36 @@ class RunnerFollower:
         Called in frame order. The followed person is the candidate nearest
         the last followed box (within 0.75 of its height, at 0.5-2 times its
         height); with nobody followed, the crop's candidate (found where we
-        looked), else the whole-frame candidate over the moving region.
+        looked), else the whole-frame candidate over the moving region. A
+        person over the moving region is preferred to one outside it (a
+        runner moves; a bystander, or a figure the model sees in the
+        background, stands still).
         """
-        everyone = candidates + ([crop_candidate] if crop_candidate is not None else [])
-        boxes = [b for b in (landmark_box(c) for c in everyone) if b is not None]
+        crop_box = None if crop_candidate is None else landmark_box(crop_candidate)
+        boxes = [b for b in (landmark_box(c) for c in candidates) if b is not None]
+        boxes += [crop_box] if crop_box is not None else []
         recent = self._recent(frame_index, newest=frame_index - 1)
-        chosen: Box | None = None
-        if recent:
-            last = recent[-1][1]
-            chosen = _nearest(boxes, last)
-        elif crop_candidate is not None:
-            chosen = landmark_box(crop_candidate)
-        elif motion_box is not None and boxes:
-            best = max(boxes, key=lambda b: box_iou(b, motion_box))
-            chosen = best if box_iou(best, motion_box) > 0.1 else None
+        chosen = _nearest(boxes, recent[-1][1]) if recent else crop_box
+        if motion_box is not None:
+            moving = [b for b in boxes if _share_inside(b, motion_box) >= MOVING_SHARE]
+            if moving and chosen not in moving:
+                chosen = (
+                    crop_box
+                    if crop_box in moving
+                    else max(moving, key=lambda b: _share_inside(b, motion_box))
+                )
         if chosen is not None:
             self.history.append((frame_index, chosen))
             keep = 2 * self.lag + self.max_unseen
             self.history = [(f, b) for f, b in self.history if f >= frame_index - keep]
+
+
+def _share_inside(box: Box, region: Box) -> float:
+    """Share of ``box``'s area inside ``region``."""
+    ix = max(0.0, min(box[2], region[2]) - max(box[0], region[0]))
+    iy = max(0.0, min(box[3], region[3]) - max(box[1], region[1]))
+    area = max(box[2] - box[0], 1e-9) * max(box[3] - box[1], 1e-9)
+    return ix * iy / area
 
 
 def _nearest(boxes: list[Box], last: Box) -> Box | None:

@@ -128,3 +128,14 @@ def test_follower_plans_from_frames_lag_back_and_falls_back_to_motion() -> None:
     # Unseen for too long (frames 2..14): the moving region again.
     roi = f.plan(1 + 4 + 5 + 1 + 4, motion_box=motion)
     assert roi is not None and roi.target == motion
+
+
+def test_follower_prefers_the_person_over_the_moving_region() -> None:
+    f = RunnerFollower(frame_width=1280, frame_height=720, lag_frames=4, max_unseen_frames=5)
+    still = _person(100, 100, 200, 400)  # a figure standing still, followed first
+    f.update(0, candidates=[], crop_candidate=still, motion_box=None)
+    assert f.history[-1][1] == landmark_box(still)
+    # The runner is found on the crop over the moving region: followed instead.
+    runner = _person(600, 300, 680, 520)
+    f.update(1, candidates=[still], crop_candidate=runner, motion_box=(580.0, 280.0, 700.0, 540.0))
+    assert f.history[-1][1] == landmark_box(runner)
