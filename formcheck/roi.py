@@ -38,6 +38,10 @@ MATCH_IOU = 0.3
 # whole-frame candidate's centre is the same person (the crop's copy is dropped).
 DUPLICATE_DISTANCE_SHARE = 0.25
 
+# A target box shorter than this share of the frame height is small: the
+# whole frame gives the detector (224 px) under about 60 px of it in a
+# landscape frame, so the crop always runs and its landmarks are used.
+SMALL_TARGET_SHARE = 0.5
 # A person with at least this share of their box inside the moving region moves.
 MOVING_SHARE = 0.3
 
@@ -181,6 +185,18 @@ def is_duplicate(candidate: np.ndarray, others: list[np.ndarray]) -> bool:
         if np.linalg.norm(centre - oc) < DUPLICATE_DISTANCE_SHARE * height:
             return True
     return False
+
+
+def same_person(candidate: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two candidates (33, 2) are one person read twice: boxes overlapping
+    by :data:`MATCH_IOU`, or centres within half the taller box's height."""
+    a, b = landmark_box(candidate), landmark_box(other)
+    if a is None or b is None:
+        return False
+    height = max(a[3] - a[1], b[3] - b[1], 1.0)
+    ca = np.array([0.5 * (a[0] + a[2]), 0.5 * (a[1] + a[3])])
+    cb = np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])])
+    return box_iou(a, b) >= MATCH_IOU or float(np.linalg.norm(ca - cb)) < 0.5 * height
 
 
 def matches_target(candidates: list[np.ndarray], roi: Roi) -> bool:
