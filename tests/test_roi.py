@@ -15,6 +15,7 @@ from formcheck.roi import (
     matches_target,
     predicted_box,
     roi_around,
+    same_person,
 )
 
 
@@ -139,3 +140,10 @@ def test_follower_prefers_the_person_over_the_moving_region() -> None:
     runner = _person(600, 300, 680, 520)
     f.update(1, candidates=[still], crop_candidate=runner, motion_box=(580.0, 280.0, 700.0, 540.0))
     assert f.history[-1][1] == landmark_box(runner)
+
+
+def test_same_person_read_twice() -> None:
+    crop = _person(100, 100, 140, 220)  # 120 px tall, centre (120, 160)
+    # The whole frame's reading of the same runner, offset by 50 px down: within half the height.
+    assert same_person(crop, _person(95, 150, 150, 270))
+    assert not same_person(crop, _person(300, 100, 340, 220))
