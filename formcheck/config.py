@@ -67,6 +67,7 @@ class PoseConfig:
     min_tracking_confidence: float = 0.5
     model_path: str = ""
     workers: int = 0
+    runner_crop: bool = True
 
     def __post_init__(self) -> None:
         _check_section(

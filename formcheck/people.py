@@ -228,5 +228,7 @@ def person_track(det: Detections, person: Person, *, source: str) -> PoseTrack:
             "min_detection_confidence": det.settings.min_detection_confidence,
             "min_presence_confidence": det.settings.min_presence_confidence,
             "min_tracking_confidence": det.settings.min_tracking_confidence,
+            "runner_crop": det.settings.runner_crop,
         },
+        repeated=None if det.repeated is None else det.repeated.copy(),
     )

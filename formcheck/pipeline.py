@@ -114,6 +114,7 @@ def _pose_settings(config: Config) -> dict[str, Any]:
         "min_detection_confidence": pose.min_detection_confidence,
         "min_presence_confidence": pose.min_presence_confidence,
         "min_tracking_confidence": pose.min_tracking_confidence,
+        "runner_crop": pose.runner_crop,
     }
 
 

@@ -29,13 +29,28 @@ from formcheck.config import PoseConfig
 from formcheck.errors import ConfigError, ModelError
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.model_bundle import sha256_file, verify_bundle
+from formcheck.motion import FrameDiffer
 from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.roi import (
+    SMALL_TARGET_SHARE,
+    Box,
+    Roi,
+    RunnerFollower,
+    is_duplicate,
+    matches_target,
+    same_person,
+)
 from formcheck.video import Frame, VideoInfo, iter_frames
 
 # Most worker threads used by default (each holds its own landmarker).
 _MAX_DEFAULT_WORKERS = 4
 # Frames in flight per worker (decoded, waiting for or in inference).
 _FRAMES_IN_FLIGHT_PER_WORKER = 2
+# The crop for frame f is planned from landmarks of frames up to f - this;
+# frames in flight are capped at it, so those frames are always finished.
+ROI_LAG_FRAMES = _MAX_DEFAULT_WORKERS * _FRAMES_IN_FLIGHT_PER_WORKER
+# Frames the followed runner may go unseen before the moving region is used again.
+_MAX_UNSEEN_FRAMES = 15
 
 
 @dataclass(frozen=True)
@@ -45,14 +60,22 @@ class Detections:
     Attributes
     ----------
     xy_px : ndarray of float32, shape (n_frames, n_slots, 33, 2)
-        Image coordinates in pixels; NaN in empty slots. The slot order is
-        MediaPipe's output order and carries no identity.
+        Image coordinates in pixels; NaN in empty slots. The first
+        ``num_poses`` slots are the whole frame's candidates in MediaPipe's
+        order (no identity); with ``runner_crop`` one more slot holds the
+        candidate found on the crop around the runner (:mod:`formcheck.roi`),
+        mapped back to frame pixels.
     z, visibility, presence : ndarray of float32, shape (n_frames, n_slots, 33)
     timestamps_s : ndarray, shape (n_frames,)
     info : VideoInfo
     model_id : str
         First 12 hex digits of the bundle's sha256.
     settings : PoseConfig
+    crop_px : ndarray, shape (n_frames, 4)
+        ``[x0, y0, width, height]`` of the crop the pose model ran on, NaN on
+        frames where it ran on the whole frame only.
+    repeated : ndarray of bool, shape (n_frames,)
+        The frame repeats the one before (:mod:`formcheck.motion`).
     """
 
     xy_px: np.ndarray
@@ -63,6 +86,8 @@ class Detections:
     info: VideoInfo
     model_id: str
     settings: PoseConfig
+    crop_px: np.ndarray | None = None
+    repeated: np.ndarray | None = None
 
 
 def _landmarker_options(model_path: Path, settings: PoseConfig) -> Any:
@@ -127,41 +152,52 @@ def detect_poses(
     model_path = verify_bundle(Path(settings.model_path) if settings.model_path else None)
     progress = progress or NullProgress()
     n_alloc = max(info.n_frames, 1)
-    slots = settings.num_poses
+    crops = settings.runner_crop and settings.running_mode == "image"
+    slots = settings.num_poses + (1 if crops else 0)
     # float32: MediaPipe's own precision, and half the memory of a long video.
     xy = np.full((n_alloc, slots, NUM_LANDMARKS, 2), np.nan, dtype=np.float32)
-    z = np.full((n_alloc, slots, NUM_LANDMARKS), np.nan, dtype=np.float32)
-    vis = np.zeros((n_alloc, slots, NUM_LANDMARKS), dtype=np.float32)
-    pres = np.zeros((n_alloc, slots, NUM_LANDMARKS), dtype=np.float32)
+    zvp = np.zeros((n_alloc, slots, NUM_LANDMARKS, 3), dtype=np.float32)
+    zvp[..., 0] = np.nan
+    crop_px = np.full((n_alloc, 4), np.nan)
     times: list[float] = []
     workers = worker_count(settings)
+    differ = FrameDiffer(frame_width=info.width, fps=info.fps)
     with ExitStack() as stack:
         landmarkers = [
             stack.enter_context(_create_landmarker(PoseLandmarker, model_path, settings))
             for _ in range(workers)
         ]
         progress.start(total=info.n_frames, label="pose")
-        for frame, result in _landmark_frames(info, landmarkers, settings, on_frame):
+        frames = _landmark_frames(
+            info, landmarkers, settings, on_frame=on_frame, differ=differ, crops=crops
+        )
+        for frame, found in frames:
             if frame.index >= xy.shape[0]:
-                xy, z = _grow(xy, fill=np.nan), _grow(z, fill=np.nan)
-                vis, pres = _grow(vis, fill=0.0), _grow(pres, fill=0.0)
-            for slot, person in enumerate(result.pose_landmarks[:slots]):
-                arr = _landmark_array(person)
-                xy[frame.index, slot] = arr[:, :2] * (info.width, info.height)
-                z[frame.index, slot], vis[frame.index, slot], pres[frame.index, slot] = arr[:, 2:].T
+                xy, zvp = _grow(xy, fill=np.nan), _grow(zvp, fill=0.0)
+                crop_px = _grow(crop_px, fill=np.nan)
+                zvp[frame.index :, ..., 0] = np.nan
+            for slot, person in enumerate(found.people[: settings.num_poses]):
+                xy[frame.index, slot], zvp[frame.index, slot] = person[:, :2], person[:, 2:]
+            if found.crop_person is not None:
+                xy[frame.index, -1] = found.crop_person[:, :2]
+                zvp[frame.index, -1] = found.crop_person[:, 2:]
+            if found.crop is not None:
+                crop_px[frame.index] = found.crop.as_array()
             times.append(frame.timestamp_s)
             progress.advance()
     progress.finish()
     n = len(times)
     return Detections(
         xy_px=xy[:n],
-        z=z[:n],
-        visibility=vis[:n],
-        presence=pres[:n],
+        z=zvp[:n, ..., 0],
+        visibility=zvp[:n, ..., 1],
+        presence=zvp[:n, ..., 2],
         timestamps_s=np.asarray(times, dtype=float),
         info=info,
         model_id=model_id_of(model_path),
         settings=settings,
+        crop_px=crop_px[:n],
+        repeated=differ.repeated()[:n],
     )
 
 
@@ -185,60 +221,143 @@ def _create_landmarker(landmarker_class: Any, model_path: Path, settings: PoseCo
         raise ModelError(f"{model_path}: the pose model failed to load ({exc})") from exc
 
 
+@dataclass(frozen=True)
+class _Found:
+    """One frame's candidates, each (33, 5): x, y in frame pixels, z, visibility, presence.
+
+    ``crop`` is the region the model also ran on (None: whole frame only);
+    ``crop_person`` the candidate kept from it (None: nobody new there).
+    """
+
+    people: list[np.ndarray]
+    crop: Roi | None = None
+    crop_person: np.ndarray | None = None
+
+
+def _detect_frame(landmarker: Any, rgb: np.ndarray, roi: Roi | None) -> _Found:
+    """The whole frame, then the crop ``roi`` when no candidate covers it or it is small.
+
+    For a small target (under :data:`~formcheck.roi.SMALL_TARGET_SHARE` of
+    the frame height) the crop always runs and its candidate replaces the
+    whole frame's copy of the same person: at full resolution its landmarks
+    are the better ones (on ``sprint_start_b4`` the whole frame's torso of
+    the sprinting runner read 54-100 px, the crop's 40-48 px).
+    """
+    import mediapipe as mp
+
+    height, width = rgb.shape[:2]
+    result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    people = []
+    for person in result.pose_landmarks:
+        arr = _landmark_array(person)
+        arr[:, 0] *= width
+        arr[:, 1] *= height
+        people.append(arr)
+    if roi is None:
+        return _Found(people)
+    small = roi.target[3] - roi.target[1] < SMALL_TARGET_SHARE * height
+    if not small and matches_target([p[:, :2] for p in people], roi):
+        return _Found(people)
+    image = mp.Image(image_format=mp.ImageFormat.SRGB, data=roi.crop(rgb))
+    found = []
+    for person in landmarker.detect(image).pose_landmarks:
+        arr = _landmark_array(person)
+        arr[:, :2] = roi.to_frame_px(arr[:, :2])
+        arr[:, 2] = roi.to_frame_z(arr[:, 2], frame_width=width)
+        found.append(arr)
+    centre = np.array([(roi.target[0] + roi.target[2]) / 2, (roi.target[1] + roi.target[3]) / 2])
+    found.sort(key=lambda a: float(np.linalg.norm(np.nanmean(a[:, :2], axis=0) - centre)))
+    best = found[0] if found else None
+    if best is not None and small:
+        people = [p for p in people if not same_person(p[:, :2], best[:, :2])]
+    elif best is not None and is_duplicate(best[:, :2], [p[:, :2] for p in people]):
+        best = None
+    return _Found(people, roi, best)
+
+
 def _landmark_frames(
     info: VideoInfo,
     landmarkers: list[Any],
     settings: PoseConfig,
+    *,
     on_frame: Callable[[int, np.ndarray], None] | None,
-) -> Iterator[tuple[Frame, Any]]:
-    """Decoded frames with their MediaPipe results, in frame order.
+    differ: FrameDiffer,
+    crops: bool,
+) -> Iterator[tuple[Frame, _Found]]:
+    """Decoded frames with their candidates, in frame order.
 
-    One landmarker: inference inline (VIDEO mode needs increasing
-    timestamps). Several: frames are handed to a thread pool in which each
-    call borrows an idle landmarker, with a bounded number of frames in
-    flight so memory stays flat; results are yielded in frame order.
+    VIDEO mode: one landmarker, inference inline (timestamps must increase),
+    whole frames only. IMAGE mode: frames are handed to a thread pool in
+    which each call borrows an idle landmarker, with a bounded number of
+    frames in flight so memory stays flat; results are yielded in frame
+    order. With ``crops``, each frame's crop is planned from the frames at
+    least :data:`ROI_LAG_FRAMES` earlier (all finished by then), so the
+    result does not depend on the number of workers.
     """
     import mediapipe as mp
 
-    def image_of(frame: Frame) -> Any:
-        if on_frame is not None:
-            on_frame(frame.index, frame.rgb)
-        return mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-
-    if len(landmarkers) == 1:
-        landmarker, last_ms = landmarkers[0], -1
+    def decoded() -> Iterator[tuple[Frame, Box | None]]:
         for frame in iter_frames(info):
-            image = image_of(frame)
-            if settings.running_mode == "video":
-                # Timestamps must strictly increase, in whole milliseconds.
-                last_ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
-                yield frame, landmarker.detect_for_video(image, last_ms)
-            else:
-                yield frame, landmarker.detect(image)
+            if on_frame is not None:
+                on_frame(frame.index, frame.rgb)
+            differ.add(frame.rgb)
+            yield frame, (differ.motion_box() if crops else None)
+
+    if settings.running_mode == "video":
+        landmarker, last_ms = landmarkers[0], -1
+        for frame, _ in decoded():
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+            # Timestamps must strictly increase, in whole milliseconds.
+            last_ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
+            result = landmarker.detect_for_video(image, last_ms)
+            people = [_landmark_array(p) * _px_scale(info) for p in result.pose_landmarks]
+            yield frame, _Found(people)
         return
 
     idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
     for landmarker in landmarkers:
         idle.put(landmarker)
 
-    def detect(image: Any) -> Any:
+    def detect(rgb: np.ndarray, roi: Roi | None) -> _Found:
         landmarker = idle.get()
         try:
-            return landmarker.detect(image)
+            return _detect_frame(landmarker, rgb, roi)
         finally:
             idle.put(landmarker)
 
-    limit = _FRAMES_IN_FLIGHT_PER_WORKER * len(landmarkers)
-    pending: deque[tuple[Frame, Future[Any]]] = deque()
+    follower = RunnerFollower(
+        frame_width=info.width,
+        frame_height=info.height,
+        lag_frames=ROI_LAG_FRAMES,
+        max_unseen_frames=_MAX_UNSEEN_FRAMES,
+    )
+    limit = min(_FRAMES_IN_FLIGHT_PER_WORKER * len(landmarkers), ROI_LAG_FRAMES)
+    pending: deque[tuple[Frame, Box | None, Future[_Found]]] = deque()
+
+    def finish() -> tuple[Frame, _Found]:
+        frame, motion, future = pending.popleft()
+        found = future.result()
+        follower.update(
+            frame.index,
+            candidates=[p[:, :2] for p in found.people],
+            crop_candidate=None if found.crop_person is None else found.crop_person[:, :2],
+            motion_box=motion,
+        )
+        return frame, found
+
     with ThreadPoolExecutor(max_workers=len(landmarkers), thread_name_prefix="pose") as pool:
-        for frame in iter_frames(info):
-            pending.append((frame, pool.submit(detect, image_of(frame))))
+        for frame, motion in decoded():
+            roi = follower.plan(frame.index, motion_box=motion) if crops else None
+            pending.append((frame, motion, pool.submit(detect, frame.rgb, roi)))
             if len(pending) >= limit:
-                done, future = pending.popleft()
-                yield done, future.result()
+                yield finish()
         while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+            yield finish()
+
+
+def _px_scale(info: VideoInfo) -> np.ndarray:
+    """Multiplier taking a (33, 5) normalised landmark array to frame pixels."""
+    return np.array([info.width, info.height, 1.0, 1.0, 1.0])
 
 
 def _landmark_array(person: Any) -> np.ndarray:

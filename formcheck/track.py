@@ -45,6 +45,11 @@ class PoseTrack:
         Identifier of the pose model (bundle sha256 prefix) or generator.
     settings : Mapping[str, Any]
         Settings used to produce the track (running mode, thresholds, ...).
+    repeated : ndarray of bool, shape (n_frames,), optional
+        True where the video frame repeats the one before (a clip storing
+        each picture 2-3 times); None when not measured (synthetic tracks).
+        Timing should use only frames where it is False; see
+        :attr:`unique_fps`.
     """
 
     xy_px: np.ndarray
@@ -58,9 +63,14 @@ class PoseTrack:
     source: str = ""
     model_id: str = ""
     settings: Mapping[str, Any] = field(default_factory=dict)
+    repeated: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.xy_px.shape[0]
+        if self.repeated is not None and self.repeated.shape != (n,):
+            raise ValueError(
+                f"PoseTrack.repeated: expected shape {(n,)}, got {self.repeated.shape}"
+            )
         expected = {
             "xy_px": (n, NUM_LANDMARKS, 2),
             "z": (n, NUM_LANDMARKS),
@@ -82,6 +92,14 @@ class PoseTrack:
     def detected(self) -> np.ndarray:
         """Boolean mask, shape (n_frames,): frames where the person was found."""
         return np.isfinite(self.xy_px[:, :, 0]).any(axis=1)
+
+    @property
+    def unique_fps(self) -> float:
+        """Frames per second carrying a new picture: ``fps`` times the share of
+        frames not repeated (``fps`` when repeats were not measured)."""
+        if self.repeated is None or not self.n_frames:
+            return float(self.fps)
+        return float(self.fps * (self.n_frames - int(self.repeated.sum())) / self.n_frames)
 
     @property
     def detection_rate(self) -> float:

@@ -57,16 +57,18 @@ def save_track(track: PoseTrack, path: Path, *, key: str = "") -> None:
         "settings": dict(track.settings),
         "cache_key": key,
     }
+    arrays: dict[str, np.ndarray] = {
+        "xy_px": track.xy_px.astype(np.float32),
+        "z": track.z.astype(np.float32),
+        "visibility": track.visibility.astype(np.float32),
+        "presence": track.presence.astype(np.float32),
+        "timestamps_s": track.timestamps_s,
+        "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+    }
+    if track.repeated is not None:
+        arrays["repeated"] = track.repeated.astype(bool)
     with path.open("wb") as fh:
-        np.savez_compressed(
-            fh,
-            xy_px=track.xy_px.astype(np.float32),
-            z=track.z.astype(np.float32),
-            visibility=track.visibility.astype(np.float32),
-            presence=track.presence.astype(np.float32),
-            timestamps_s=track.timestamps_s,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-        )
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
 
 
 def load_track(path: Path) -> tuple[PoseTrack, str]:
@@ -79,6 +81,7 @@ def load_track(path: Path) -> tuple[PoseTrack, str]:
                 k: data[k].astype(np.float32) for k in ("xy_px", "z", "visibility", "presence")
             }
             arrays["timestamps_s"] = data["timestamps_s"].astype(float)
+            repeated = data["repeated"].astype(bool) if "repeated" in data.files else None
     except (OSError, KeyError, ValueError) as exc:
         raise FormcheckError(f"{path}: not a readable pose track ({exc})") from exc
     if meta.get("format_version") != TRACK_FORMAT_VERSION:
@@ -94,6 +97,7 @@ def load_track(path: Path) -> tuple[PoseTrack, str]:
         source=str(meta["source"]),
         model_id=str(meta["model_id"]),
         settings=meta["settings"],
+        repeated=repeated,
     )
     return track, str(meta.get("cache_key", ""))
 

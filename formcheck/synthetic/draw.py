@@ -21,7 +21,7 @@ import numpy as np
 
 from formcheck import landmarks as lm
 from formcheck.synthetic.camera import CameraParams, camera_x_m, runner_to_image_px
-from formcheck.synthetic.kinematics import RunnerParams, landmarks_world, leg_spec
+from formcheck.synthetic.kinematics import Facing, RunnerParams, landmarks_world, leg_spec
 from formcheck.synthetic.legs import rotate
 
 Colour = tuple[int, int, int]
@@ -401,10 +401,74 @@ def _draw_overground(c: _Canvas, style: RenderStyle) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Bystander:
+    """A second person standing still nearer the camera (a coach, a gym user).
+
+    Drawn over the scene and the runner, in the runner model's pose at
+    ``pose_time_s`` (frozen, so the legs do not cycle), with its own scale.
+
+    Attributes
+    ----------
+    x_px, ground_y_px : float
+        Image position of the ground point under the hip, pixels.
+    scale_px_per_m : float
+        Pixels per metre (larger than the runner's: nearer the camera).
+    facing : {"right", "left"}
+    pose_time_s : float
+        Time in the running model whose pose the bystander holds.
+    style : RenderStyle
+        Colours (the scene colours are unused).
+    """
+
+    x_px: float
+    ground_y_px: float
+    scale_px_per_m: float
+    facing: Facing = "left"
+    pose_time_s: float = 0.2
+    style: RenderStyle = RenderStyle(
+        skin=(160, 110, 85), shirt=(200, 60, 60), shorts=(60, 60, 110), shoe=(40, 40, 40)
+    )
+
+
+def _draw_person(c: _Canvas, t_s: float, style: RenderStyle) -> None:
+    """The runner model at time ``t_s`` on canvas ``c`` (far limbs first)."""
+    params = c.params
+    pts = landmarks_world(params=params, times_s=np.array([t_s], dtype=float))[0]
+    k = params.height_m / 1.75
+    far, near = params.far_leg, params.near_leg
+    legs = {"left": lm.LEFT_LEG, "right": lm.RIGHT_LEG}
+    _draw_arm(c, pts, far, style, k, style.far_shade)
+    _draw_leg(c, pts, legs[far], style, k, style.far_shade)
+    _draw_torso(c, pts, style, k)
+    _draw_head(c, pts, style, k)
+    _draw_leg(c, pts, legs[near], style, k, 1.0)
+    _draw_arm(c, pts, near, style, k, 1.0)
+
+
+def _draw_bystander(image: np.ndarray, bystander: Bystander) -> None:
+    height, width = image.shape[:2]
+    camera = CameraParams(
+        width=width,
+        height=height,
+        scale_px_per_m=bystander.scale_px_per_m,
+        ground_origin_px=(bystander.x_px, bystander.ground_y_px),
+    )
+    params = RunnerParams(facing=bystander.facing)
+    c = _Canvas(params, camera, 0.0)
+    c.image = image
+    _draw_person(c, bystander.pose_time_s, bystander.style)
+
+
 def draw_frame(
-    *, params: RunnerParams, camera: CameraParams, t_s: float, style: RenderStyle | None = None
+    *,
+    params: RunnerParams,
+    camera: CameraParams,
+    t_s: float,
+    style: RenderStyle | None = None,
+    bystander: Bystander | None = None,
 ) -> np.ndarray:
-    """Render the runner at elapsed time ``t_s``.
+    """Render the runner at elapsed time ``t_s`` (and a bystander in front, if given).
 
     Returns
     -------
@@ -419,14 +483,7 @@ def draw_frame(
         _draw_treadmill(c, t_s, style)
     else:
         _draw_overground(c, style)
-    pts = landmarks_world(params=params, times_s=t)[0]
-    k = params.height_m / 1.75
-    far, near = params.far_leg, params.near_leg
-    legs = {"left": lm.LEFT_LEG, "right": lm.RIGHT_LEG}
-    _draw_arm(c, pts, far, style, k, style.far_shade)
-    _draw_leg(c, pts, legs[far], style, k, style.far_shade)
-    _draw_torso(c, pts, style, k)
-    _draw_head(c, pts, style, k)
-    _draw_leg(c, pts, legs[near], style, k, 1.0)
-    _draw_arm(c, pts, near, style, k, 1.0)
+    _draw_person(c, t_s, style)
+    if bystander is not None:
+        _draw_bystander(c.image, bystander)
     return c.image

@@ -1,7 +1,8 @@
 """Render a synthetic runner clip to H.264 mp4, with its truth JSON beside it.
 
 ``render_clip(..., path="clip.mp4")`` writes ``clip.mp4`` and
-``clip.truth.json``. Encoding is libx264 (yuv420p) through PyAV with one
+``clip.truth.json``. An optional :class:`~formcheck.synthetic.draw.Bystander`
+stands still in front of the runner. Encoding is libx264 (yuv420p) through PyAV with one
 encoder thread. The same inputs draw the same pictures; repeated encodes on
 one PyAV/x264 build have given the same bytes, but one CI run saw two
 encodes differ slightly (cause not found), so the tests compare pictures.
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.synthetic.camera import CameraParams
-from formcheck.synthetic.draw import RenderStyle, draw_frame
+from formcheck.synthetic.draw import Bystander, RenderStyle, draw_frame
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import frame_times_s
 from formcheck.synthetic.truth import Truth, compute_truth, write_truth
@@ -27,7 +28,8 @@ DEFAULT_PRESET = "medium"
 
 
 def truth_path_for(video_path: str | Path) -> Path:
-    """``clip.mp4`` -> ``clip.truth.json``."""
+    """``clip.mp4`` -> ``clip.truth.json``. An optional :class:`~formcheck.synthetic.draw.Bystander`
+    stands still in front of the runner."""
     p = Path(video_path)
     return p.with_name(p.stem + ".truth.json")
 
@@ -40,10 +42,13 @@ def iter_frames(
     n_frames: int,
     start_s: float = 0.0,
     style: RenderStyle | None = None,
+    bystander: Bystander | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield the clip's RGB frames, shape (height, width, 3), uint8."""
     for t in frame_times_s(n_frames=n_frames, fps=fps, start_s=start_s):
-        yield draw_frame(params=params, camera=camera, t_s=float(t), style=style)
+        yield draw_frame(
+            params=params, camera=camera, t_s=float(t), style=style, bystander=bystander
+        )
 
 
 def encode_mp4(
@@ -82,6 +87,7 @@ def render_clip(
     style: RenderStyle | None = None,
     start_s: float = 0.0,
     crf: int = DEFAULT_CRF,
+    bystander: Bystander | None = None,
 ) -> Truth:
     """Render ``round(duration_s * fps)`` frames to ``path`` and write the truth beside it.
 
@@ -96,7 +102,13 @@ def render_clip(
     if camera.width % 2 or camera.height % 2:
         raise ValueError("render_clip: yuv420p needs an even width and height")
     frames = iter_frames(
-        params=params, camera=camera, fps=fps, n_frames=n, start_s=start_s, style=style
+        params=params,
+        camera=camera,
+        fps=fps,
+        n_frames=n,
+        start_s=start_s,
+        style=style,
+        bystander=bystander,
     )
     encode_mp4(frames, path=path, fps=fps, crf=crf)
     truth = compute_truth(params=params, camera=camera, fps=fps, n_frames=n, start_s=start_s)
@@ -118,5 +130,14 @@ def render_clip(
             },
         },
     )
+    if bystander is not None:  # only then, so clips without one keep their truth bytes
+        video = dict(truth.video or {})
+        video["bystander"] = {
+            "x_px": bystander.x_px,
+            "ground_y_px": bystander.ground_y_px,
+            "scale_px_per_m": bystander.scale_px_per_m,
+            "facing": bystander.facing,
+        }
+        truth = dataclasses.replace(truth, video=video)
     write_truth(truth, truth_path_for(path))
     return truth
