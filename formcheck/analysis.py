@@ -56,6 +56,7 @@ _MISSED_STEPS_SHARE = 0.6
 _RUNNING_HIP_LOW_SHARE = 0.75
 _WALKING_DUTY_HINT = 0.45
 _WALKING_CADENCE_HINT = 135.0
+_MIN_HIP_STANCES = 3
 
 
 @dataclass(frozen=True)
@@ -449,8 +450,8 @@ def _hip_low_share(
     """Share of timed contacts whose hips are lowest in mid-stance.
 
     Running puts the hips lowest in mid-stance (below their stride mean);
-    walking vaults over a straight leg and puts them highest. NaN when no
-    contact can be measured.
+    walking vaults over a straight leg and puts them highest. NaN when fewer
+    than ``_MIN_HIP_STANCES`` contacts can be measured.
     """
     hy = hip_mid(runner_xy)[:, 1]
     half = int(stride_frames / 2) if np.isfinite(stride_frames) else 0
@@ -460,7 +461,9 @@ def _hip_low_share(
         seg = hy[max(mid - half, 0) : mid + half]
         if c.timed and half > 2 and np.isfinite(hy[mid]) and np.isfinite(seg).sum() > 5:
             values.append((hy[mid] - np.nanmean(seg)) / leg_length_px)
-    return float(np.mean(np.asarray(values) < 0)) if values else float("nan")
+    if len(values) < _MIN_HIP_STANCES:
+        return float("nan")  # one or two stances say little either way
+    return float(np.mean(np.asarray(values) < 0))
 
 
 def _running_check(
@@ -517,6 +520,14 @@ def _running_check(
             f"the gait looks like walking, not running: the hips are lowest in mid-stance on "
             f"only {100 * hip_low_share:.0f} % of steps (running: nearly all), cadence "
             f"{cadence:.0f} steps/min"
+        )
+    if not np.isfinite(hip_low_share) and slow:
+        # Too few timed stances for the hip cue (a short span of steps): a
+        # cadence this low with a known clock is a walk.
+        return (
+            f"the gait looks like walking, not running: cadence {cadence:.0f} steps/min "
+            f"(running: above {_WALKING_CADENCE_HINT:.0f}) and too few measured stances to "
+            "see a flight phase"
         )
     return ""
 

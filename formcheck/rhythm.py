@@ -301,8 +301,9 @@ def spectral_step_frames(xy: np.ndarray, *, near_frames: float) -> float:
 def running_span(xy: np.ndarray, *, step_frames: float) -> tuple[int, int]:
     """The longest stretch where the legs swing, frames ``[start, end)``.
 
-    A frame is active when the ankles' signed fore-aft distance spans at
-    least ``_ACTIVE_RANGE_TORSO`` torso lengths within one stride (two steps)
+    A frame is active when the ankles' signed fore-aft distance, or one
+    ankle's position ahead of the hips (a leg hidden), spans at least
+    ``_ACTIVE_RANGE_TORSO`` torso lengths within one stride (two steps)
     centred on it: a standing runner, one in the set position and one doing
     an exercise in place keep their feet still. Active stretches separated
     by less than a stride are joined.
@@ -312,14 +313,21 @@ def running_span(xy: np.ndarray, *, step_frames: float) -> tuple[int, int]:
     t = float(np.nanmedian(torso)) if np.isfinite(torso).any() else float("nan")
     if not (np.isfinite(t) and t > 0 and np.isfinite(step_frames)):
         return 0, 0
-    d = (xy[:, LEFT_ANKLE, 0] - xy[:, RIGHT_ANKLE, 0]) / t
+    hip_x = 0.5 * (xy[:, LEFT_HIP, 0] + xy[:, RIGHT_HIP, 0])
+    signals = [
+        (xy[:, LEFT_ANKLE, 0] - xy[:, RIGHT_ANKLE, 0]) / t,
+        (xy[:, LEFT_ANKLE, 0] - hip_x) / t,
+        (xy[:, RIGHT_ANKLE, 0] - hip_x) / t,
+    ]
     half = max(int(round(step_frames)), 1)
     active = np.zeros(n, dtype=bool)
     for i in range(n):
-        seg = d[max(i - half, 0) : i + half + 1]
-        seg = seg[np.isfinite(seg)]
-        if seg.size >= half and float(seg.max() - seg.min()) >= _ACTIVE_RANGE_TORSO:
-            active[i] = True
+        for d in signals:
+            seg = d[max(i - half, 0) : i + half + 1]
+            seg = seg[np.isfinite(seg)]
+            if seg.size >= half and float(seg.max() - seg.min()) >= _ACTIVE_RANGE_TORSO:
+                active[i] = True
+                break
     edges = np.diff(np.concatenate([[0], active.astype(int), [0]]))
     runs = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
     merged: list[tuple[int, int]] = []
