@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
-from formcheck.clean import CleanTrack, clean_track
+from formcheck.clean import CleanTrack, clean_track, refilter_at_step
 from formcheck.config import Config
 from formcheck.contact import Contact
 from formcheck.contact_checks import is_step_of_its_leg
@@ -30,23 +31,32 @@ from formcheck.metrics.angles import (
 )
 from formcheck.metrics.contact_angles import ContactAngles, contact_angles
 from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscillation
+from formcheck.rhythm import Rhythm, step_rhythm
 from formcheck.scene import Scene, estimate_scene, stance_ground_roll
 from formcheck.track import PoseTrack
 
+# Cadence assumed to set an analysis clock on a clip that looks like slow
+# motion and has no capture rate: typical of recreational running (about 170
+# steps/min at 3 m/s, Lieberman 2015; METRICS.md). Only event-search windows
+# depend on it; no time is reported on this clock.
+ASSUMED_CADENCE_SPM = 170.0
+# Typical running cadences used to bracket the slow-motion factor.
+_TYPICAL_CADENCE_SPM = (150.0, 190.0)
 # Side-view check: in a side view the shoulders overlap in x; facing the
 # camera they are apart by most of a torso length.
 _FRONT_VIEW_SHOULDER_RATIO = 0.45
-# Leg-cycling check: spread of |ankle x difference| in torso lengths.
-_MIN_LEG_CYCLING = 0.25
 # Cadence cross-check: timed contacts needed, and the relative disagreement
 # with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
 _CADENCE_AGREEMENT = 0.04
+# Timed contacts below this share of the steps the rhythm counts: steps missed.
+_MISSED_STEPS_SHARE = 0.6
 # Walking: running puts the hips lowest in mid-stance on nearly every step;
 # below this share, with a long contact or a low cadence, it is walking.
 _RUNNING_HIP_LOW_SHARE = 0.75
 _WALKING_DUTY_HINT = 0.45
 _WALKING_CADENCE_HINT = 135.0
+_MIN_HIP_STANCES = 3
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,9 @@ class Stride:
     contact_index: int
 
 
+Clock = Literal["stored", "capture_fps", "assumed"]
+
+
 @dataclass(frozen=True)
 class ClipAnalysis:
     """Everything measured on one clip.
@@ -115,6 +128,21 @@ class ClipAnalysis:
     running : bool
         Whether running was found; if False, ``not_running_reason`` says why.
     warnings : list of str
+    clock : {"stored", "capture_fps", "assumed"}
+        Where real time came from: the stored frame times, the capture rate
+        given, or (a clip that looks like slow motion, no capture rate) a
+        clock assumed from the step rhythm at ``ASSUMED_CADENCE_SPM``: then
+        cadence and contact times are unknown and the angles stand.
+    rhythm : Rhythm or None
+        The clip's step rhythm in frames (:mod:`formcheck.rhythm`).
+    span_reason : str
+        Which frames were analysed as running and why the rest was left out.
+    step_leans : list of (frame, degrees)
+        Mean trunk lean over each step (landing to the next landing of
+        either leg), with the step's middle frame: lean on a clip too short
+        for strides.
+    span_lean_deg : float
+        Median trunk lean over the running span's frames (needs no contact).
     """
 
     track: PoseTrack
@@ -136,6 +164,17 @@ class ClipAnalysis:
     facing_agreement: float
     roll_source: str = ""
     warnings: list[str] = field(default_factory=list)
+    clock: Clock = "stored"
+    rhythm: Rhythm | None = None
+    span_reason: str = ""
+    step_leans: list[tuple[int, float]] = field(default_factory=list)
+    span_lean_deg: float = float("nan")
+
+    @property
+    def clock_known(self) -> bool:
+        """Whether times are real: stored time or the capture rate given
+        (not a clock assumed for a clip that looks like slow motion)."""
+        return self.clock != "assumed"
 
     @property
     def near_side(self) -> str:
@@ -147,10 +186,37 @@ class ClipAnalysis:
         return self.near_side if leg == "near" else other_side(self.near_side)
 
 
-def _time_scale(track: PoseTrack, options: AnalysisOptions) -> float:
+def _time_scale(
+    track: PoseTrack, options: AnalysisOptions, rhythm: Rhythm, config: Config
+) -> tuple[float, Clock]:
+    """Real seconds per video second, and where it came from.
+
+    With the capture rate given, that. Otherwise a step rhythm slower than
+    any running cadence (in stored time) means slow motion of unknown
+    factor: the clock is set so that the rhythm reads
+    ``ASSUMED_CADENCE_SPM``, which puts the event-search windows and the
+    filter on the right scale; no time measured on it is reported.
+    """
     if options.capture_fps:
-        return track.fps / options.capture_fps
-    return 1.0
+        return track.fps / options.capture_fps, "capture_fps"
+    if rhythm.found:
+        stored_spm = 60.0 * track.fps / rhythm.step_frames
+        if stored_spm < config.gait.min_cadence_spm:
+            return stored_spm / ASSUMED_CADENCE_SPM, "assumed"
+    return 1.0, "stored"
+
+
+def slow_motion_note(stored_spm: float) -> str:
+    """What a clip that looks like slow motion gets, and what to give for the rest."""
+    lo, hi = (c / stored_spm for c in _TYPICAL_CADENCE_SPM)
+    mid = ASSUMED_CADENCE_SPM / stored_spm
+    return (
+        f"the step rhythm ({stored_spm:.0f} steps/min in stored time) looks like about "
+        f"{mid:.1f}x slow motion ({lo:.1f}x-{hi:.1f}x for a runner at "
+        f"{_TYPICAL_CADENCE_SPM[0]:.0f}-{_TYPICAL_CADENCE_SPM[1]:.0f} steps/min); lean, foot "
+        "strike and overstride are measured (angles need no clock); give --capture-fps "
+        "(e.g. 240) for cadence and contact time"
+    )
 
 
 def _shoulder_ratio(xy: np.ndarray) -> float:
@@ -223,6 +289,32 @@ def _strides(
     return strides
 
 
+def _step_leans(
+    contacts: list[Contact], *, lean: np.ndarray, step_frames: float
+) -> list[tuple[int, float]]:
+    """Mean trunk lean over each step between consecutive landings (either leg).
+
+    A gap between landings more than 0.5-1.6 step periods long is not one
+    step (a landing missed or found twice) and is skipped.
+    """
+    ics = sorted(c.ic_frame for c in contacts if c.timed and is_step_of_its_leg(c))
+    out = []
+    for a, b in itertools.pairwise(ics):
+        if not (np.isfinite(step_frames) and 0.5 * step_frames <= b - a <= 1.6 * step_frames):
+            continue
+        seg = lean[a:b]
+        if np.isfinite(seg).sum() >= 0.5 * seg.size > 0:
+            out.append(((a + b) // 2, float(np.nanmean(seg))))
+    return out
+
+
+def _span_lean(lean: np.ndarray, rhythm: Rhythm) -> float:
+    """Median trunk lean over the running span (NaN without any)."""
+    seg = lean[rhythm.span[0] : rhythm.span[1]] if rhythm.found else lean[:0]
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else float("nan")
+
+
 def _level_by_lines(scene: Scene, line_roll: LineRoll | None) -> Scene:
     """The scene with its roll from straight scene lines when they are clear,
     else with a level camera.
@@ -271,6 +363,12 @@ def _contacts_in(
     )
 
 
+def _in_span(contacts: list[Contact], rhythm: Rhythm) -> list[Contact]:
+    """The contacts whose landing lies in the running span."""
+    start, end = rhythm.span
+    return [c for c in contacts if start <= c.ic_frame < end]
+
+
 def _stances(contacts: list[Contact], near_side: str) -> dict[str, list[tuple[int, int]]]:
     """(IC, TO) frames of the usable contacts, by side label."""
     side = {"near": near_side, "far": other_side(near_side)}
@@ -312,23 +410,31 @@ def _contact_angles(
 
 
 def _choose_cadence(
-    contacts: list[Contact], *, rhythm_spm: float, stride_s_prior: float
+    contacts: list[Contact], *, rhythm_spm: float, stride_s_prior: float, rhythm: Rhythm
 ) -> tuple[float, str]:
     """Cadence from the step rhythm, cross-checked against the contacts.
 
-    The spectral step rhythm of the ankles (peak of the |ankle x
-    difference| spectrum, interpolated to a fraction of a bin) is both the
-    most accurate (within 0.04 steps/min on synthetic runs, where contact
-    timing gives 0.2) and the most robust to missed or spurious contacts and
-    to coarse frame rates. Contacts give it when the rhythm is missing, and a
-    note when they disagree. Returns the cadence and a note ("" if none).
+    The step rhythm (:mod:`formcheck.rhythm`: several signals' autocorrelation
+    over the running span, or the legs' crossings) is the most robust to
+    missed or spurious contacts and to coarse frame rates, and the
+    autocorrelation peak is refined to a fraction of a frame. Contacts give
+    the cadence only when no rhythm was found. When the contacts cover
+    clearly fewer steps than the rhythm counts in the span, the note says
+    how many were found; the cadence is never taken from half the steps.
+    Returns the cadence and a note ("" if none).
     """
     from_contacts = cadence_spm(contacts, stride_s_prior=stride_s_prior)
     n_timed = sum(c.timed for c in contacts)
     if not (np.isfinite(rhythm_spm) and rhythm_spm > 0):
         return from_contacts, ""
     note = ""
-    if (
+    expected = (rhythm.span[1] - rhythm.span[0]) / rhythm.step_frames if rhythm.found else 0.0
+    if expected >= _MIN_CADENCE_CONTACTS and n_timed < _MISSED_STEPS_SHARE * expected:
+        note = (
+            f"{n_timed} timed contacts found of about {expected:.0f} steps in the running span: "
+            f"steps were missed; the cadence comes from the step rhythm of the legs and hips"
+        )
+    elif (
         np.isfinite(from_contacts)
         and n_timed >= _MIN_CADENCE_CONTACTS
         and abs(from_contacts / rhythm_spm - 1) > _CADENCE_AGREEMENT
@@ -346,8 +452,8 @@ def _hip_low_share(
     """Share of timed contacts whose hips are lowest in mid-stance.
 
     Running puts the hips lowest in mid-stance (below their stride mean);
-    walking vaults over a straight leg and puts them highest. NaN when no
-    contact can be measured.
+    walking vaults over a straight leg and puts them highest. NaN when fewer
+    than ``_MIN_HIP_STANCES`` contacts can be measured.
     """
     hy = hip_mid(runner_xy)[:, 1]
     half = int(stride_frames / 2) if np.isfinite(stride_frames) else 0
@@ -357,18 +463,20 @@ def _hip_low_share(
         seg = hy[max(mid - half, 0) : mid + half]
         if c.timed and half > 2 and np.isfinite(hy[mid]) and np.isfinite(seg).sum() > 5:
             values.append((hy[mid] - np.nanmean(seg)) / leg_length_px)
-    return float(np.mean(np.asarray(values) < 0)) if values else float("nan")
+    if len(values) < _MIN_HIP_STANCES:
+        return float("nan")  # one or two stances say little either way
+    return float(np.mean(np.asarray(values) < 0))
 
 
 def _running_check(
     *,
     clean_xy: np.ndarray,
+    rhythm: Rhythm,
     contacts: list[Contact],
     cadence: float,
-    cadence_video: float,
+    clock: Clock,
     duty: float,
     hip_low_share: float,
-    options: AnalysisOptions,
     config: Config,
 ) -> str:
     """Why the clip does not show running ("" when it does)."""
@@ -379,11 +487,12 @@ def _running_check(
             f"not a side view: the shoulders are {ratio:.2f} torso lengths apart across the "
             f"image (a side view shows below {_FRONT_VIEW_SHOULDER_RATIO}); film from the side"
         )
-    cycling = _leg_cycling(clean_xy)
-    if cycling < _MIN_LEG_CYCLING:
+    if not rhythm.found:
+        cycling = _leg_cycling(clean_xy)
         return (
-            f"no running found: the legs do not cycle (ankle spread {cycling:.2f} torso "
-            f"lengths, running shows above {_MIN_LEG_CYCLING})"
+            "no running found: the legs do not pass each other in a steady rhythm anywhere in "
+            f"the clip (ankle spread {cycling:.2f} torso lengths; film at least 4 running "
+            "steps from the side)"
         )
     if len(contacts) < gait.min_steps:
         return (
@@ -391,32 +500,36 @@ def _running_check(
             f"contact{'' if len(contacts) == 1 else 's'} detected, "
             f"at least {gait.min_steps} needed (a longer clip, with the runner in frame)"
         )
-    if not np.isfinite(cadence):
-        return "no running found: no regular steps detected"
-    if cadence < gait.min_cadence_spm or cadence > gait.max_cadence_spm:
-        hint = ""
-        if options.capture_fps is None and cadence_video < gait.min_cadence_spm:
-            hint = (
-                "; the clip looks like slow motion: give the capture frame rate "
-                "(--capture-fps, e.g. 240) to analyse it in real time"
+    if clock != "assumed":
+        if not np.isfinite(cadence):
+            return "no running found: no regular steps detected"
+        if cadence < gait.min_cadence_spm or cadence > gait.max_cadence_spm:
+            return (
+                f"implausible cadence {cadence:.1f} steps/min (running lies within "
+                f"{gait.min_cadence_spm:.0f}-{gait.max_cadence_spm:.0f})"
             )
-        return (
-            f"implausible cadence {cadence:.1f} steps/min (running lies within "
-            f"{gait.min_cadence_spm:.0f}-{gait.max_cadence_spm:.0f}){hint}"
-        )
     # Walking needs two signs: the hips not lowest in mid-stance (running
     # puts them there on nearly every step), and a long contact or a low
     # cadence. The duty factor alone is too noisy on 30 fps footage.
     long_contact = np.isfinite(duty) and duty > gait.max_running_duty_factor
+    slow = np.isfinite(cadence) and cadence < _WALKING_CADENCE_HINT
     if (
         np.isfinite(hip_low_share)
         and hip_low_share < _RUNNING_HIP_LOW_SHARE
-        and (long_contact or duty > _WALKING_DUTY_HINT or cadence < _WALKING_CADENCE_HINT)
+        and (long_contact or duty > _WALKING_DUTY_HINT or slow)
     ):
         return (
             f"the gait looks like walking, not running: the hips are lowest in mid-stance on "
             f"only {100 * hip_low_share:.0f} % of steps (running: nearly all), cadence "
             f"{cadence:.0f} steps/min"
+        )
+    if not np.isfinite(hip_low_share) and slow:
+        # Too few timed stances for the hip cue (a short span of steps): a
+        # cadence this low with a known clock is a walk.
+        return (
+            f"the gait looks like walking, not running: cadence {cadence:.0f} steps/min "
+            f"(running: above {_WALKING_CADENCE_HINT:.0f}) and too few measured stances to "
+            "see a flight phase"
         )
     return ""
 
@@ -445,15 +558,26 @@ def analyze_clip(
     ClipAnalysis
     """
     options = options or AnalysisOptions()
-    scale = _time_scale(track, options)
+    clean = clean_track(track, config=config.clean)
+    rhythm = step_rhythm(clean.xy_px)
+    scale, clock = _time_scale(track, options, rhythm, config)
+    if scale != 1.0:
+        clean = clean_track(track, config=config.clean, time_scale=scale)
+    if rhythm.found:
+        clean = refilter_at_step(
+            clean, step_hz=track.fps / rhythm.step_frames, time_scale=scale, config=config.clean
+        )
     times = track.timestamps_s * scale
     fps = track.fps / scale
     warnings: list[str] = []
-    clean = clean_track(track, config=config.clean)
     scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
     scene = _level_by_lines(scene, line_roll)
-    contacts = _contacts_in(scene, clean, times, fps, stride_frames, config)
+    contacts = _in_span(_contacts_in(scene, clean, times, fps, stride_frames, config), rhythm)
+    if clock == "assumed":
+        contacts = [dataclasses.replace(c, clock_known=False) for c in contacts]
+        warnings.append(slow_motion_note(60.0 * track.fps / rhythm.step_frames))
+    warnings += [rhythm.span_reason] if rhythm.span_reason else []
     roll_source = _roll_source(line_roll, clean, contacts)
     runner_xy = scene.to_runner(clean.xy_px)
     runner_raw = scene.to_runner(clean.raw_xy_px)
@@ -465,25 +589,33 @@ def analyze_clip(
     )  # fmt: skip
     stride_s_prior = 2.0 * scale / clean.step_hz if clean.step_hz > 0 else float("nan")
     cadence, cadence_note = _choose_cadence(
-        contacts, rhythm_spm=60.0 * clean.step_hz / scale, stride_s_prior=stride_s_prior
+        contacts,
+        rhythm_spm=60.0 * clean.step_hz / scale,
+        stride_s_prior=stride_s_prior,
+        rhythm=rhythm,
     )
     warnings += [cadence_note] if cadence_note else []
     duty = duty_factor(contacts, leg="near")
     reason = _running_check(
         clean_xy=clean.xy_px,
+        rhythm=rhythm,
         contacts=contacts,
         cadence=cadence,
-        cadence_video=cadence * scale if np.isfinite(cadence) else cadence,
+        clock=clock,
         duty=duty,
         hip_low_share=_hip_low_share(runner_xy, contacts, stride_frames, scene.leg_length_px),
-        options=options,
         config=config,
     )
+    if clock == "assumed":
+        cadence = float("nan")
     strides = [] if reason else _strides(
         contacts, runner_xy=runner_xy, times_s=times, leg_length_px=scene.leg_length_px,
         lean=lean,
     )  # fmt: skip
-    warnings += _degradation_warnings(track, clean, scene, contacts, fps, agreement, roll_source)
+    warnings += _degradation_warnings(
+        track, clean, scene, contacts, fps if clock != "assumed" else float("nan"), agreement,
+        roll_source,
+    )  # fmt: skip
     return ClipAnalysis(
         track=track,
         clean=clean,
@@ -504,6 +636,13 @@ def analyze_clip(
         facing_agreement=agreement,
         roll_source=roll_source,
         warnings=warnings,
+        clock=clock,
+        rhythm=rhythm,
+        span_reason=rhythm.span_reason,
+        step_leans=[]
+        if reason
+        else _step_leans(contacts, lean=lean, step_frames=0.5 * stride_frames),
+        span_lean_deg=float("nan") if reason else _span_lean(lean, rhythm),
     )
 
 
@@ -521,7 +660,7 @@ def _degradation_warnings(
     rate = track.detection_rate
     if rate < 0.9:
         out.append(f"the runner was detected on only {100 * rate:.0f} % of frames")
-    if fps < 60:
+    if np.isfinite(fps) and fps < 60:
         out.append(
             f"frame rate {fps:.0f} fps: contact times are resolved to ±{1000 / fps:.0f} ms "
             "(one frame) at best (on real 30 fps test clips, 97 % of landings were within "

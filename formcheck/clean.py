@@ -17,7 +17,7 @@ power of the joint trajectories lies.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -60,6 +60,10 @@ _VITERBI_BLOCK = 8192
 # together by the pose model (merged_leg_frames): 0.1 torso at 60 fps,
 # 0.4 at 30 fps, torso lengths per s^2.
 _MERGE_DIP_TORSO_PER_S2 = 360.0
+# Floor of that limit (torso lengths): at 240 real frames per second the
+# limit above falls below the pose model's own jitter (about 2 px on a
+# 230-px runner), which flagged every other frame of a slow-motion clip.
+_MERGE_DIP_FLOOR_TORSO = 0.05
 _LEG_POINTS = np.array([*_IDENTITY_LEFT, *_IDENTITY_RIGHT])
 _FEET = (
     (LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX),
@@ -286,7 +290,8 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
     ground early. A frame counts when the distance between the feet (each
     the mean of ankle, heel and toe) falls below the mean of its two
     neighbours by more than ``_MERGE_DIP_TORSO_PER_S2 x (1 / fps)^2`` torso
-    lengths (0.1 at 60 fps, 0.4 at 30 fps), and one foot also lies that far
+    lengths (0.1 at 60 fps, 0.4 at 30 fps, never below
+    ``_MERGE_DIP_FLOOR_TORSO``), and one foot also lies that far
     from the mean of its own neighbouring positions. The second condition
     keeps the frames where the feet really pass each other: there the
     distance has a sharp minimum, but each foot moves smoothly.
@@ -308,7 +313,7 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
     if n < 3:
         return merged
     left, right = (xy[:, list(foot)].mean(axis=1) for foot in _FEET)
-    limit = _MERGE_DIP_TORSO_PER_S2 * _torso_px(xy) / fps**2
+    limit = max(_MERGE_DIP_TORSO_PER_S2 / fps**2, _MERGE_DIP_FLOOR_TORSO) * _torso_px(xy)
     spread_dip = _dip(np.linalg.norm(left - right, axis=-1))
     foot_off = np.fmax(np.linalg.norm(_dip(left), axis=-1), np.linalg.norm(_dip(right), axis=-1))
     with np.errstate(invalid="ignore"):
@@ -385,8 +390,12 @@ def lowpass(series: np.ndarray, *, cutoff_hz: float, fps: float, order: int) -> 
 
 
 def _uniform(track: PoseTrack) -> bool:
-    dt = np.diff(track.timestamps_s)
-    return dt.size == 0 or float(np.max(np.abs(dt - 1.0 / track.fps))) < 0.25 / track.fps
+    return _uniform_times(track.timestamps_s, track.fps)
+
+
+def _uniform_times(timestamps_s: np.ndarray, fps: float) -> bool:
+    dt = np.diff(timestamps_s)
+    return dt.size == 0 or float(np.max(np.abs(dt - 1.0 / fps))) < 0.25 / fps
 
 
 def _torso_px(xy: np.ndarray) -> float:
@@ -403,32 +412,39 @@ def _hampel_floor_px(xy: np.ndarray) -> float:
     return 0.02 * _torso_px(xy)
 
 
-def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
+def clean_track(track: PoseTrack, *, config: CleanConfig, time_scale: float = 1.0) -> CleanTrack:
     """Clean one person's pose track.
 
     Parameters
     ----------
     track : PoseTrack
     config : CleanConfig
+    time_scale : float
+        Real seconds per video second (1/8 for 8x slow motion): the Hampel
+        window, the longest gap filled and the merged-feet limit are real
+        times (the body moves as fast in a slow-motion clip, per real
+        second). The low-pass cutoff stays in video time here; see
+        :func:`refilter_at_step`.
 
     Returns
     -------
     CleanTrack
     """
     fps = track.fps
+    real_fps = fps / time_scale
     xy = track.xy_px.astype(float)  # float64 from here, whatever the track holds
     low = track.visibility < config.min_visibility
     xy[low] = np.nan
-    window = max(int(round(config.hampel_window_s * fps / 2)), 2)
+    window = max(int(round(config.hampel_window_s * real_fps / 2)), 2)
     outlier = hampel_mask(
         xy, window=window, n_sigma=config.hampel_n_sigma, floor=_hampel_floor_px(xy)
     ).any(axis=-1)
     xy[outlier] = np.nan
     xy, swapped = fix_leg_swaps(xy)
-    merged = merged_leg_frames(xy, fps=fps)
+    merged = merged_leg_frames(xy, fps=real_fps)
     xy[np.ix_(merged, _LEG_POINTS)] = np.nan
     measured = np.isfinite(xy).all(axis=-1)
-    filled = fill_gaps(xy, max_gap=max(int(round(config.max_gap_s * fps)), 1))
+    filled = fill_gaps(xy, max_gap=max(int(round(config.max_gap_s * real_fps)), 1))
     step_hz = step_frequency_hz(filled, fps=fps)
     base = config.cutoff_steps_per_cycle * step_hz if np.isfinite(step_hz) else config.max_cutoff_hz
     cutoff = float(np.clip(base, config.min_cutoff_hz, config.max_cutoff_hz))
@@ -450,6 +466,42 @@ def clean_track(track: PoseTrack, *, config: CleanConfig) -> CleanTrack:
         outliers=int(outlier.sum()),
         merged_frames=int(merged.sum()),
     )
+
+
+def refilter_at_step(
+    clean: CleanTrack, *, step_hz: float, time_scale: float, config: CleanConfig
+) -> CleanTrack:
+    """The track low-passed again with the cutoff set by a given step frequency.
+
+    The cutoff rule is the one of :func:`clean_track`, applied in real time:
+    ``clip(k x step_hz / time_scale, min_cutoff_hz, max_cutoff_hz) x
+    time_scale`` in video time, never above 0.4 x the frame rate. A
+    slow-motion clip (``time_scale`` < 1) is filtered at the same share of
+    its step as a real-time one.
+
+    Parameters
+    ----------
+    clean : CleanTrack
+    step_hz : float
+        Step frequency in video time (from :mod:`formcheck.rhythm`).
+    time_scale : float
+        Real seconds per video second (1 for real time, 1/8 for 8x slow motion).
+    config : CleanConfig
+    """
+    if not (np.isfinite(step_hz) and step_hz > 0 and time_scale > 0):
+        return clean
+    real = config.cutoff_steps_per_cycle * step_hz / time_scale
+    cutoff = float(np.clip(real, config.min_cutoff_hz, config.max_cutoff_hz)) * time_scale
+    cutoff = min(cutoff, 0.4 * clean.fps)
+    filled = clean.raw_xy_px
+    uniform = _uniform_times(clean.timestamps_s, clean.fps)
+    if uniform:
+        smooth = lowpass(filled, cutoff_hz=cutoff, fps=clean.fps, order=config.filter_order)
+    else:
+        smooth = _lowpass_resampled(
+            filled, clean.timestamps_s, cutoff, clean.fps, config.filter_order
+        )
+    return replace(clean, xy_px=smooth, cutoff_hz=cutoff, step_hz=float(step_hz))
 
 
 def _lowpass_resampled(

@@ -37,6 +37,10 @@ class Contact:
         for those whose only fault is an unmeasured toe-off (the pose model
         lost the pushing foot). Angles at contact are read on these; their
         contact time is not used.
+    clock_known : bool
+        Whether the clip's real time is known. A clip that looks like slow
+        motion, analysed without its capture rate, is timed on an assumed
+        clock: its landing angles stand, its contact time is not reported.
     """
 
     leg: LegName
@@ -49,6 +53,7 @@ class Contact:
     timed: bool = True
     ic_cue: LandingCue = "foot height"
     landing_usable: bool = False
+    clock_known: bool = True
 
     def __post_init__(self) -> None:
         if self.usable and not self.landing_usable:
@@ -62,5 +67,6 @@ class Contact:
     @property
     def reported_contact_time_ms(self) -> float:
         """Contact time as reported, milliseconds: NaN unless the contact is
-        usable (a landing-only contact's toe-off was not measured)."""
-        return 1000.0 * self.contact_time_s if self.usable else float("nan")
+        usable (a landing-only contact's toe-off was not measured) and the
+        clip's clock is known."""
+        return 1000.0 * self.contact_time_s if self.usable and self.clock_known else float("nan")

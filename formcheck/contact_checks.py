@@ -137,8 +137,12 @@ def check_contact_times(contacts: list[Contact], *, frame_s: float) -> list[Cont
     eye-labelled real clips (30 fps, where 2.5 frames are the longer limit)
     it sets aside five labelled contacts, all mis-timed: three landings
     2.6-4.0 frames late, two toe-offs 2.5-3 frames early. The contact stays
-    timed (it is still a step) but its contact time and angles are not
-    used. Contacts with only their landing usable are left as they are:
+    timed (it is still a step) and keeps its landing angles (a landing
+    stands on the landing: on a rendered overstrider whose near-leg toe-offs
+    MediaPipe found early, setting the landings aside left the near leg
+    unmeasured); its contact time is not used. A landing found late reads
+    its shank swung back, which the overstride finding sets aside as a low
+    outlier. Contacts with only their landing usable are left as they are:
     their toe-off was not measured, so their contact time says nothing.
     Needs at least 4 usable contacts; otherwise returns them unchanged.
 
@@ -160,8 +164,8 @@ def check_contact_times(contacts: list[Contact], *, frame_s: float) -> list[Cont
             reason = (
                 f"contact time {1000 * c.contact_time_s:.0f} ms is under "
                 f"{1000 * shortest_s:.0f} ms, far below the clip's median "
-                f"{1000 * median_s:.0f} ms (landing found late or toe-off early)"
+                f"{1000 * median_s:.0f} ms (toe-off early or landing late; landing angles kept)"
             )
-            c = dataclasses.replace(c, usable=False, landing_usable=False, reason=reason)
+            c = dataclasses.replace(c, usable=False, landing_usable=True, reason=reason)
         out.append(c)
     return out

@@ -51,6 +51,37 @@ class Finding:
     evidence: list[tuple[int, int]] = field(default_factory=list)
 
 
+# Landings a landing finding needs: with 2 the interval is their full range
+# and the verdict says how few it rests on (a short clip of 4 steps gives 2
+# landings per leg).
+MIN_CONTACTS = 2
+# Steps a lean needs over per-step means (fewer: the running span's frames).
+MIN_LEAN_STEPS = 2
+FILM_ADVICE = "film at least 4 running steps from the side with both feet in view"
+
+
+def _leg_note(summary: RunSummary, attr: str, unit: str) -> str:
+    """Which leg a landing finding rests on, and the other leg's median where
+    it was measured too (both legs shown)."""
+    near = [getattr(r, attr) for r in summary.contacts if r.leg == "near"]
+    far = [getattr(r, attr) for r in summary.contacts if r.leg == "far"]
+
+    def med(v: list[float]) -> str:
+        arr = np.asarray(v, dtype=float)
+        arr = arr[np.isfinite(arr)]
+        return f"{np.median(arr):.1f}{unit} from {arr.size}" if arr.size else ""
+
+    if summary.strike_leg == "near":
+        other = med(far)
+        return f"; far leg {other} landing(s)" if other else ""
+    if summary.strike_leg == "far":
+        note = "; far leg used: the near leg's landings were not measurable"
+        return note + (f" (near leg {med(near)})" if med(near) else "")
+    if summary.strike_leg == "both":
+        return f"; near and far legs pooled (near {med(near)}, far {med(far)})"
+    return ""
+
+
 def _unknown(fid: FindingId, reason: str, unit: str, reference: str) -> Finding:
     return Finding(fid, "unknown", None, unit, reason, "", reference)
 
@@ -74,27 +105,50 @@ SLOUCH_REFERENCE = (
 
 
 def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
-    """Trunk lean over the strides (METRICS.md section 1)."""
+    """Trunk lean over the strides (METRICS.md section 1).
+
+    Lean is an angle on every frame and needs no contact: a clip too short
+    for 3 strides uses the mean lean of each step (landing to the next
+    landing of either leg), and a clip without 2 timed steps the median over
+    the running span's frames. The reason says which.
+    """
     c = cfg.forward_lean
     leans = np.array([s.trunk_lean_deg for s in summary.strides], dtype=float)
     leans = leans[np.isfinite(leans)]
+    source = f"{leans.size} strides"
+    evidence_steps = False
     if leans.size < 3:
-        return _unknown(
-            "forward_lean",
-            f"only {leans.size} measurable strides (3 needed)",
-            "deg",
-            LEAN_REFERENCE,
-        )
+        steps = np.array([v for _, _, v in summary.step_leans], dtype=float)
+        if np.isfinite(steps).sum() >= MIN_LEAN_STEPS:
+            leans, source, evidence_steps = steps[np.isfinite(steps)], "", True
+            source = f"{leans.size} steps (too few strides for stride means)"
+        elif np.isfinite(summary.span_lean_deg):
+            leans = np.array([summary.span_lean_deg])
+            source = "the running span's frames (no 2 timed steps)"
+        else:
+            return _unknown(
+                "forward_lean",
+                f"only {leans.size} measurable strides and no running span; {FILM_ADVICE}",
+                "deg",
+                LEAN_REFERENCE,
+            )
     median = float(np.median(leans))
     above = float(np.mean(leans > c.flag_above_deg))
-    evidence = _stride_evidence(summary, leans, target=median)
+    if evidence_steps:
+        frames = [(k, f) for k, f, v in summary.step_leans if np.isfinite(v)]
+        evidence = [frames[int(np.argmin(np.abs(leans - median)))], frames[int(np.argmax(leans))]]
+    elif source.endswith("strides"):
+        evidence = _stride_evidence(summary, leans, target=median)
+    else:
+        evidence = []
     if median < c.flag_below_deg:
         return Finding(
             "forward_lean",
             "flag",
             median,
             "deg",
-            f"leaning back: median trunk lean {median:.1f}° (below {c.flag_below_deg}°)",
+            f"leaning back: median trunk lean {median:.1f}° (below {c.flag_below_deg}°; "
+            f"from {source})",
             "Stand tall and let the whole body tip slightly forward from the ankles.",
             LEAN_REFERENCE,
             evidence,
@@ -103,7 +157,7 @@ def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         status: Status = "flag"
         reason = (
             f"median trunk lean {median:.1f}°, above {c.flag_above_deg}° on "
-            f"{100 * above:.0f} % of strides"
+            f"{100 * above:.0f} % of them"
         )
     elif median > c.caution_above_deg:
         status = "caution"
@@ -111,6 +165,7 @@ def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     else:
         status = "ok"
         reason = f"median trunk lean {median:.1f}°, within the usual range"
+    reason += f" (from {source})"
     cue = (
         "Run tall: lean from the ankles, not the waist; keep hips under shoulders."
         if status != "ok"
@@ -150,7 +205,7 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     below the rest (mis-timed landings) are set aside first.
     """
     c = cfg.overstride
-    rows = [r for r in summary.contacts if r.leg == summary.strike_leg]
+    rows = summary.leg_rows()
     shank = np.array([r.shank_angle_deg for r in rows], dtype=float)
     ahead = np.array([r.foot_ahead_leg_lengths for r in rows], dtype=float)
     good = np.isfinite(shank) & np.isfinite(ahead)
@@ -164,10 +219,11 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     )
     set_aside = f"; {int(far.sum())} outlying low contact(s) set aside" if far.any() else ""
     good &= ~far
-    if good.sum() < 3:
+    if good.sum() < MIN_CONTACTS:
         return _unknown(
             "overstride",
-            f"only {int(good.sum())} measurable contacts (3 needed){set_aside}",
+            f"only {int(good.sum())} measurable landing{'' if good.sum() == 1 else 's'} "
+            f"({MIN_CONTACTS} needed){set_aside}; {FILM_ADVICE}",
             "deg",
             OVERSTRIDE_REFERENCE,
         )
@@ -186,7 +242,7 @@ def overstride(summary: RunSummary, cfg: FindingsConfig) -> Finding:
         f"shank angle {mid.median:.1f}° (median of {mid.n} contacts, "
         f"{100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°), heel "
         f"{med_ahead:.2f} leg lengths ahead of the hips, knee flexion {knee:.0f}° at contact"
-        f"{set_aside}"
+        f"{set_aside}{_leg_note(summary, 'shank_angle_deg', '°')}"
     )
     status, reason = _overstride_verdict(
         cfg, share=share, mid=mid, straight=straight, detail=detail
@@ -228,17 +284,18 @@ def _overstride_verdict(
 
 def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Status) -> Finding:
     """Foot strike pattern; 'heavy heel strike' when rearfoot comes with overstriding."""
-    rows = [r for r in summary.contacts if r.leg == summary.strike_leg and r.strike_class]
-    if len(rows) < 3 or summary.strike_class is None:
+    rows = [r for r in summary.leg_rows() if r.strike_class]
+    if len(rows) < MIN_CONTACTS or summary.strike_class is None:
         return _unknown(
             "heel_strike",
-            f"only {len(rows)} measurable contacts (3 needed)",
+            f"only {len(rows)} measurable landing{'' if len(rows) == 1 else 's'} "
+            f"({MIN_CONTACTS} needed); {FILM_ADVICE}",
             "deg",
             STRIKE_REFERENCE,
         )
     angle = summary.strike_angle_deg
     share = summary.strike_share
-    leg_note = "" if summary.strike_leg == "near" else " (far leg only: less reliable)"
+    leg_note = _leg_note(summary, "foot_strike_angle_deg", "°")
     mix = ", ".join(f"{k} {100 * v:.0f} %" for k, v in share.items() if v > 0)
     angles = np.array([r.foot_strike_angle_deg for r in rows])
     typical = rows[int(np.argmin(np.abs(angles - angle)))]
@@ -251,7 +308,7 @@ def heel_strike(summary: RunSummary, cfg: FindingsConfig, overstride_status: Sta
         f"{summary.strike_class} strike, median strike angle {angle:.1f}° "
         f"({100 * mid.coverage:.0f} % interval {mid.low:.1f}° to {mid.high:.1f}°"
         + ("; the interval crosses a class cut-off" if spans else "")
-        + f"; {mix}){leg_note}"
+        + f"; {mix}; from {len(rows)} landings){leg_note}"
     )
     if summary.strike_class == "rearfoot" and overstride_status == "flag":
         status: Status = "flag"

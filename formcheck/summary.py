@@ -3,7 +3,7 @@ medians, class shares and the late-run posture drift."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from formcheck.config import Config
 from formcheck.metrics.dynamics import asymmetry_percent
 from formcheck.metrics.posture import Drift, posture_drift
 
+# Landings one leg needs for the findings to rest on it alone; below that,
+# the other leg is used (far leg) or both legs are pooled.
+MIN_LEG_LANDINGS = 3
 # Hip-to-ankle length as a share of body height (Winter 2009, anthropometric
 # segment table: greater trochanter 0.530 H minus lateral malleolus 0.039 H).
 LEG_LENGTH_PER_HEIGHT = 0.491
@@ -62,6 +65,9 @@ class RunSummary:
     duty_factor: float
     trunk_lean_deg: float
     strike_leg: str | None
+    """``"near"``, ``"far"`` or ``"both"`` (pooled), None without landings:
+    the near leg when it has ``MIN_LEG_LANDINGS`` measured landings, else
+    the far leg when it has them, else both legs pooled."""
     strike_angle_deg: float
     strike_class: str | None
     strike_share: dict[str, float]
@@ -76,6 +82,16 @@ class RunSummary:
     lean_drift: Drift | None
     head_drift: Drift | None
     asymmetry: dict[str, float]
+    step_leans: list[tuple[int, int, float]] = field(default_factory=list)
+    span_lean_deg: float = float("nan")
+    clock_known: bool = True
+
+    def leg_rows(self) -> list[ContactRow]:
+        """The contacts the landing findings rest on (``strike_leg``: near,
+        far, or both pooled)."""
+        if self.strike_leg == "both":
+            return list(self.contacts)
+        return [r for r in self.contacts if r.leg == self.strike_leg]
 
 
 def _median(values: list[float]) -> float:
@@ -155,7 +171,8 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
     running = [c for c in clips if c.running]
     near = [r for r in rows if r.leg == "near"]
     far = [r for r in rows if r.leg == "far"]
-    strike_rows = near or far
+    strike_leg = choose_leg(len(near), len(far))
+    strike_rows = {"near": near, "far": far, "both": rows}.get(strike_leg or "", [])
     classes = [r.strike_class for r in strike_rows if r.strike_class]
     share = {
         k: (classes.count(k) / len(classes) if classes else float("nan"))
@@ -167,7 +184,7 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
     cadence = (
         float(np.average(cad, weights=weights)) if running and sum(weights) > 0 else float("nan")
     )
-    fps = min((c.fps for c in running), default=float("nan"))
+    fps = min((c.fps for c in running if c.clock_known), default=float("nan"))
     vo = _median([s.vertical_oscillation_leg_lengths for s in strides])
     leg_m = _leg_length_m(running)
     belt = next((c.options.belt_speed_mps for c in running if c.options.belt_speed_mps), None)
@@ -181,7 +198,7 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
         contact_time_resolution_ms=1000.0 / fps if np.isfinite(fps) else float("nan"),
         duty_factor=_median([c.duty_factor for c in running]),
         trunk_lean_deg=_median([s.trunk_lean_deg for s in strides]),
-        strike_leg=("near" if near else "far") if strike_rows else None,
+        strike_leg=strike_leg,
         strike_angle_deg=_median([r.foot_strike_angle_deg for r in strike_rows]),
         strike_class=strike_class,
         strike_share=share,
@@ -198,7 +215,28 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
         lean_drift=_drift([s.trunk_lean_deg for s in strides], strides, len(running), config),
         head_drift=_drift([s.head_forward_deg for s in strides], strides, len(running), config),
         asymmetry=_asymmetry(near, far),
+        step_leans=[(k, f, v) for k, c in enumerate(running) for f, v in c.step_leans],
+        span_lean_deg=_median([c.span_lean_deg for c in running]),
+        clock_known=all(c.clock_known for c in running),
     )
+
+
+def choose_leg(n_near: int, n_far: int) -> str | None:
+    """Which leg's landings the findings rest on.
+
+    The near leg when it has ``MIN_LEG_LANDINGS`` measured landings (it is
+    the better seen); else the far leg when it has them; else both legs
+    pooled (a short clip); None without any landing.
+    """
+    if n_near >= MIN_LEG_LANDINGS:
+        return "near"
+    if n_far >= MIN_LEG_LANDINGS:
+        return "far"
+    if n_near and n_far:
+        return "both"
+    if n_near or n_far:
+        return "near" if n_near else "far"
+    return None
 
 
 def _leg_length_m(clips: list[ClipAnalysis]) -> float:

@@ -130,11 +130,17 @@ def test_overstride_keeps_high_values_and_recounts_after_setting_aside() -> None
     assert high.status == "flag"
     assert "set aside" not in high.reason
     assert "interval 12.0° to 40.0°" in high.reason
-    # Three contacts, one of them a mis-timed landing: 2 left, too few.
+    # Three contacts, one of them a mis-timed landing: 2 left, a verdict
+    # that says how few it rests on (issue 12: short clips give verdicts).
     few = overstride(_summary([-30.0, 5.0, 5.5], [0.0, 0.2, 0.2]), cfg)
-    assert few.status == "unknown"
-    assert "only 2 measurable contacts" in few.reason
+    assert few.status == "ok"
+    assert "median of 2 contacts" in few.reason
     assert "1 outlying low contact(s) set aside" in few.reason
+    # One landing is not enough for a verdict: unknown, with what to film.
+    one = overstride(_summary([5.0], [0.2]), cfg)
+    assert one.status == "unknown"
+    assert "only 1 measurable landing (2 needed)" in one.reason
+    assert "film at least 4 running steps" in one.reason
 
 
 def test_overstride_ok_needs_the_interval_below_the_flag_limit() -> None:

