@@ -124,7 +124,7 @@ class Domain:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name == "layers":
-                out[f.name] = [{"kind": type(x).__name__, **dataclasses.asdict(x)} for x in value]  # type: ignore[call-overload]
+                out[f.name] = [{"kind": type(x).__name__, **dataclasses.asdict(x)} for x in value]
             elif dataclasses.is_dataclass(value):
                 out[f.name] = dataclasses.asdict(value)  # type: ignore[arg-type]
             else:
@@ -152,7 +152,7 @@ def _finish(
     """Lens distortion, lighting and sensor noise on one frame (RGB float or uint8)."""
     import cv2
 
-    img = image.astype(np.float32)
+    img: np.ndarray = image.astype(np.float32)
     if maps is not None:
         img = cv2.remap(img, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     light = domain.lighting

@@ -86,7 +86,9 @@ class BodyLook:
 class Layer(Protocol):
     """Something drawn into the scene besides the runner (clutter, occluders)."""
 
-    front: bool  # drawn after the runner (between runner and camera)
+    @property
+    def front(self) -> bool:
+        """Drawn after the runner (between the runner and the camera)."""
 
     def draw(self, c: Canvas, t_s: float) -> None:
         """Draw at elapsed time ``t_s``."""
