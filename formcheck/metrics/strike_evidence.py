@@ -15,6 +15,16 @@ foot's length gives the strike angle, with each landmark's constant offset
 cancelled. A heel strike has the toe above its flat level at contact and the
 heel at it; a forefoot strike the reverse.
 
+Measured against the truth with MediaPipe (4 rendered clips of the
+robustness baseline, 480x360, 30 fps, 3 s; strike angles 20, 3, -8, 16 deg;
+10 near-leg landings with angles; the same landing times as the analysis):
+the heel -> toe line at contact: bias +1.4 deg, SD 3.8, class right 8/10;
+this estimate: bias +6.1 deg, SD 4.0, class right 5/10 (it reads toes-up:
+-8 deg landings as +0.6..+3.2). MediaPipe's foot points do not keep their
+offsets between contact and foot-flat, so the premise fails on the pose
+model. Not used by the analysis; kept with its tests so the measurement
+can be repeated (e.g. at 60 fps, or with the landing time refined).
+
 Pure functions; no I/O.
 """
 
