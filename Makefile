@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 DEMO_VIDEO ?= sample_videos/slouch.mp4
 DEMO_OUT   ?= out/demo
 
-.PHONY: demo test test-fast lint bench accuracy install setup clean
+.PHONY: demo test test-fast lint bench accuracy robustness install setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ bench: setup
 
 accuracy: install
 	$(BIN)/python tools/accuracy_report.py --seeds 20
+
+# The robustness grid (about 50 rendered clips through the whole pipeline,
+# one MediaPipe process; an hour on a busy 2-core machine): rewrites the
+# tables in docs/robustness.md. `tools/robustness.py --quick` runs 3 clips.
+robustness: setup
+	mkdir -p out
+	$(BIN)/python tools/robustness.py --write-doc docs/robustness.md --json out/robustness.json
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -23,6 +24,7 @@ from formcheck import landmarks as lm
 from formcheck.synthetic.camera import CameraParams, camera_x_m, runner_to_image_px
 from formcheck.synthetic.kinematics import Facing, RunnerParams, landmarks_world, leg_spec
 from formcheck.synthetic.legs import rotate
+from formcheck.synthetic.view import PinholeView
 
 Colour = tuple[int, int, int]
 _SHIFT = 4  # sub-pixel bits for OpenCV drawing
@@ -59,16 +61,69 @@ class RenderStyle:
     far_shade: float = 0.72
 
 
-class _Canvas:
-    """An RGB image plus the projection from runner-frame metres to pixels."""
+@dataclass(frozen=True)
+class BodyLook:
+    """Build and clothes of the drawn runner (defaults: the standard runner).
 
-    def __init__(self, params: RunnerParams, camera: CameraParams, camera_x: float) -> None:
+    Attributes
+    ----------
+    build : float
+        Multiplies the width of limbs and torso (0.8 slim, 1.3 heavy).
+    shorts_length : float
+        How far down the thigh the shorts reach, fraction hip -> knee.
+    shorts_width : float
+        Multiplies the width of the shorts' legs (loose shorts > 1).
+    tights : bool
+        Full-length tights in the shorts' colour down to the ankle.
+    """
+
+    build: float = 1.0
+    shorts_length: float = 0.45
+    shorts_width: float = 1.0
+    tights: bool = False
+
+
+class Layer(Protocol):
+    """Something drawn into the scene besides the runner (clutter, occluders)."""
+
+    @property
+    def front(self) -> bool:
+        """Drawn after the runner (between the runner and the camera)."""
+
+    def draw(self, c: Canvas, t_s: float) -> None:
+        """Draw at elapsed time ``t_s``."""
+
+
+class Canvas:
+    """An RGB image plus the projection from runner-frame metres to pixels.
+
+    ``depth_m`` (+ away from the camera) is used by a :class:`PinholeView`
+    only; the orthographic camera ignores it.
+    """
+
+    def __init__(
+        self,
+        params: RunnerParams,
+        camera: CameraParams,
+        camera_x: float,
+        view: PinholeView | None = None,
+    ) -> None:
         self.image = np.zeros((camera.height, camera.width, 3), dtype=np.uint8)
         self.params = params
         self.camera = camera
         self.camera_x = camera_x
+        self.view = view
+        self.depth_m = 0.0
 
     def px(self, pts_m: np.ndarray) -> np.ndarray:
+        if self.view is not None:
+            return self.view.project(
+                xy_m=np.asarray(pts_m, dtype=float),
+                depth_m=self.depth_m,
+                camera=self.camera,
+                facing=self.params.facing,
+                camera_x=self.camera_x,
+            )
         return runner_to_image_px(
             xy_m=np.asarray(pts_m, dtype=float),
             camera=self.camera,
@@ -169,25 +224,35 @@ _SOLE = (
 
 
 def _draw_leg(
-    c: _Canvas, pts: np.ndarray, leg: tuple[int, ...], style: RenderStyle, k: float, shade: float
+    c: Canvas,
+    pts: np.ndarray,
+    leg: tuple[int, ...],
+    style: RenderStyle,
+    k: float,
+    shade: float,
+    look: BodyLook,
 ) -> None:
     hip, knee, ankle, heel, toe = (pts[i] for i in leg)
+    w = k * look.build
     skin = _shade(style.skin, shade)
-    c.poly(_capsule(hip, knee, 0.085 * k, 0.055 * k), skin)
-    c.poly(_capsule(knee, ankle, 0.056 * k, 0.034 * k), skin)
+    if look.tights:
+        skin = _shade(style.shorts, shade)
+    c.poly(_capsule(hip, knee, 0.085 * w, 0.055 * w), skin)
+    c.poly(_capsule(knee, ankle, 0.056 * w, 0.034 * w), skin)
     d = ankle - knee
     back = rotate(d / np.linalg.norm(d), -np.pi / 2)
     c.poly(
         _ellipse(
             knee + 0.4 * d + back * 0.012 * k,
             0.3 * float(np.linalg.norm(d)),
-            0.048 * k,
+            0.048 * w,
             float(np.arctan2(d[1], d[0])),
         ),
         skin,
     )
-    shorts_end = hip + 0.45 * (knee - hip)
-    c.poly(_capsule(hip, shorts_end, 0.1 * k, 0.075 * k), _shade(style.shorts, shade))
+    shorts_end = hip + look.shorts_length * (knee - hip)
+    sw = w * look.shorts_width
+    c.poly(_capsule(hip, shorts_end, 0.1 * sw, 0.075 * sw), _shade(style.shorts, shade))
     foot = _FootPose.of(heel=heel, ankle=ankle, toe=toe, params=c.params)
     c.poly(foot.outline(_SHOE), _shade(style.shoe, shade))
     c.poly(foot.outline(_SHOE_HEEL), _shade(style.shoe_heel, shade))
@@ -235,7 +300,7 @@ class _FootPose:
 
 
 def _draw_arm(
-    c: _Canvas, pts: np.ndarray, side: str, style: RenderStyle, k: float, shade: float
+    c: Canvas, pts: np.ndarray, side: str, style: RenderStyle, k: float, shade: float
 ) -> None:
     ids = {
         "left": (lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST, lm.LEFT_INDEX),
@@ -273,7 +338,7 @@ _TORSO = (
 _SHORTS = ((0.10, -0.08), (0.104, 0.16), (-0.113, 0.16), (-0.12, 0.12), (-0.1, -0.1), (0.0, -0.14))
 
 
-def _draw_torso(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
+def _draw_torso(c: Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
     hip = pts[lm.LEFT_HIP]
     shoulder = pts[lm.LEFT_SHOULDER]
     axis = shoulder - hip
@@ -328,7 +393,7 @@ _HAIR = (
 )
 
 
-def _draw_head(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
+def _draw_head(c: Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> None:
     ear = pts[lm.LEFT_EAR]
     pitch = -np.radians(c.params.gaze_down_deg)
     c.poly(_local(ear, pitch, _HEAD, k), style.skin)
@@ -350,7 +415,7 @@ def _draw_head(c: _Canvas, pts: np.ndarray, style: RenderStyle, k: float) -> Non
     c.line(mouth[0], mouth[1], style.lips, 0.005 * k)
 
 
-def _draw_treadmill(c: _Canvas, t_s: float, style: RenderStyle) -> None:
+def _draw_treadmill(c: Canvas, t_s: float, style: RenderStyle) -> None:
     big = 50.0
     c.image[:] = style.wall
     c.poly(np.array([[-big, -0.16], [big, -0.16], [big, -big], [-big, -big]]), style.floor)
@@ -384,7 +449,7 @@ def _draw_treadmill(c: _Canvas, t_s: float, style: RenderStyle) -> None:
         )
 
 
-def _draw_overground(c: _Canvas, style: RenderStyle) -> None:
+def _draw_overground(c: Canvas, style: RenderStyle) -> None:
     big = 50.0
     cx = c.camera_x
     c.image[:] = style.sky
@@ -431,19 +496,24 @@ class Bystander:
     )
 
 
-def _draw_person(c: _Canvas, t_s: float, style: RenderStyle) -> None:
+def _draw_person(c: Canvas, t_s: float, style: RenderStyle, look: BodyLook) -> None:
     """The runner model at time ``t_s`` on canvas ``c`` (far limbs first)."""
     params = c.params
     pts = landmarks_world(params=params, times_s=np.array([t_s], dtype=float))[0]
     k = params.height_m / 1.75
+    half = params.body.hip_half_width * params.height_m
     far, near = params.far_leg, params.near_leg
     legs = {"left": lm.LEFT_LEG, "right": lm.RIGHT_LEG}
+    c.depth_m = half
     _draw_arm(c, pts, far, style, k, style.far_shade)
-    _draw_leg(c, pts, legs[far], style, k, style.far_shade)
-    _draw_torso(c, pts, style, k)
+    _draw_leg(c, pts, legs[far], style, k, style.far_shade, look)
+    c.depth_m = 0.0
+    _draw_torso(c, pts, style, k * look.build)
     _draw_head(c, pts, style, k)
-    _draw_leg(c, pts, legs[near], style, k, 1.0)
+    c.depth_m = -half
+    _draw_leg(c, pts, legs[near], style, k, 1.0, look)
     _draw_arm(c, pts, near, style, k, 1.0)
+    c.depth_m = 0.0
 
 
 def _draw_bystander(image: np.ndarray, bystander: Bystander) -> None:
@@ -455,9 +525,9 @@ def _draw_bystander(image: np.ndarray, bystander: Bystander) -> None:
         ground_origin_px=(bystander.x_px, bystander.ground_y_px),
     )
     params = RunnerParams(facing=bystander.facing)
-    c = _Canvas(params, camera, 0.0)
+    c = Canvas(params, camera, 0.0)
     c.image = image
-    _draw_person(c, bystander.pose_time_s, bystander.style)
+    _draw_person(c, bystander.pose_time_s, bystander.style, BodyLook())
 
 
 def draw_frame(
@@ -467,8 +537,16 @@ def draw_frame(
     t_s: float,
     style: RenderStyle | None = None,
     bystander: Bystander | None = None,
+    look: BodyLook | None = None,
+    view: PinholeView | None = None,
+    layers: Sequence[Layer] = (),
 ) -> np.ndarray:
     """Render the runner at elapsed time ``t_s`` (and a bystander in front, if given).
+
+    ``look`` changes build and clothes, ``view`` replaces the orthographic
+    projection by a pinhole camera, ``layers`` add scenery behind the runner
+    or (``front``) between the runner and the camera. The defaults draw the
+    standard clip.
 
     Returns
     -------
@@ -478,12 +556,19 @@ def draw_frame(
     style = style if style is not None else RenderStyle()
     t = np.array([t_s], dtype=float)
     cam_x = float(camera_x_m(params=params, camera=camera, times_s=t)[0])
-    c = _Canvas(params, camera, cam_x)
+    look = look if look is not None else BodyLook()
+    c = Canvas(params, camera, cam_x, view)
     if params.setting == "treadmill":
         _draw_treadmill(c, t_s, style)
     else:
         _draw_overground(c, style)
-    _draw_person(c, t_s, style)
+    for layer in layers:
+        if not layer.front:
+            layer.draw(c, t_s)
+    _draw_person(c, t_s, style, look)
     if bystander is not None:
         _draw_bystander(c.image, bystander)
+    for layer in layers:
+        if layer.front:
+            layer.draw(c, t_s)
     return c.image
