@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import queue
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -91,6 +91,7 @@ def detect_poses(
     settings: PoseConfig,
     progress: ProgressReporter | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
+    frames: Iterable[Frame] | None = None,
 ) -> Detections:
     """Run the pose landmarker on every frame of a probed video.
 
@@ -106,6 +107,10 @@ def detect_poses(
     on_frame : callable, optional
         Called with ``(index, rgb)`` for every decoded frame, so other
         per-frame work shares this single decode of the video.
+    frames : iterable of Frame, optional
+        The frames to analyse (e.g. one window of a long video, from
+        :func:`formcheck.video.iter_frames_between`); default every frame
+        of ``info``. ``info.n_frames`` should then be their number.
 
     Returns
     -------
@@ -140,7 +145,8 @@ def detect_poses(
             for _ in range(workers)
         ]
         progress.start(total=info.n_frames, label="pose")
-        for frame, result in _landmark_frames(info, landmarkers, settings, on_frame):
+        source = frames if frames is not None else iter_frames(info)
+        for frame, result in _landmark_frames(source, landmarkers, settings, on_frame):
             if frame.index >= xy.shape[0]:
                 xy, z = _grow(xy, fill=np.nan), _grow(z, fill=np.nan)
                 vis, pres = _grow(vis, fill=0.0), _grow(pres, fill=0.0)
@@ -185,7 +191,7 @@ def _create_landmarker(landmarker_class: Any, model_path: Path, settings: PoseCo
 
 
 def _landmark_frames(
-    info: VideoInfo,
+    source: Iterable[Frame],
     landmarkers: list[Any],
     settings: PoseConfig,
     on_frame: Callable[[int, np.ndarray], None] | None,
@@ -206,7 +212,7 @@ def _landmark_frames(
 
     if len(landmarkers) == 1:
         landmarker, last_ms = landmarkers[0], -1
-        for frame in iter_frames(info):
+        for frame in source:
             image = image_of(frame)
             if settings.running_mode == "video":
                 # Timestamps must strictly increase, in whole milliseconds.
@@ -230,7 +236,7 @@ def _landmark_frames(
     limit = _FRAMES_IN_FLIGHT_PER_WORKER * len(landmarkers)
     pending: deque[tuple[Frame, Future[Any]]] = deque()
     with ThreadPoolExecutor(max_workers=len(landmarkers), thread_name_prefix="pose") as pool:
-        for frame in iter_frames(info):
+        for frame in source:
             pending.append((frame, pool.submit(detect, image_of(frame))))
             if len(pending) >= limit:
                 done, future = pending.popleft()

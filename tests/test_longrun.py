@@ -1,0 +1,225 @@
+"""Long-run mode: window plans, parsing, resumable window poses (synthetic tracks, no
+MediaPipe) and the report's long_run block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import AnalysisOptions
+from formcheck.config import Config, LongRunConfig, with_overrides
+from formcheck.errors import ConfigError
+from formcheck.longrun import (
+    Window,
+    parse_duration_s,
+    parse_windows_spec,
+    plan_windows,
+    use_windows,
+)
+from formcheck.pipeline import PoseResult
+from formcheck.synthetic import RunnerParams, synthetic_track
+from formcheck.video import VideoInfo
+
+
+def test_plan_30_minutes_default() -> None:
+    windows = plan_windows(duration_s=1800.0, window_s=20.0, every_s=120.0)
+    starts = np.array([w.start_s for w in windows])
+    # (1800 - 20) / 120 = 14.8 -> 15 gaps, 16 windows, first at 0, last ending at 1800
+    assert len(windows) == 16
+    assert starts[0] == 0.0 and windows[-1].end_s == pytest.approx(1800.0)
+    assert np.all(np.diff(starts) <= 120.0 + 1e-9)
+    assert all(w.duration_s == pytest.approx(20.0) for w in windows)
+    assert [w.index for w in windows] == list(range(16))
+
+
+def test_plan_exact_multiple_and_short_video() -> None:
+    windows = plan_windows(duration_s=260.0, window_s=20.0, every_s=120.0)
+    assert [w.start_s for w in windows] == [0.0, 120.0, 240.0]
+    assert plan_windows(duration_s=12.0, window_s=20.0, every_s=120.0) == [Window(0, 0.0, 12.0)]
+    with pytest.raises(ConfigError, match="every_s >= window_s"):
+        plan_windows(duration_s=100.0, window_s=30.0, every_s=20.0)
+
+
+def test_parse_windows_spec() -> None:
+    assert parse_windows_spec("20s/2m") == (20.0, 120.0)
+    assert parse_windows_spec("15/90") == (15.0, 90.0)
+    assert parse_windows_spec("0.5min/1h") == (30.0, 3600.0)
+    assert parse_duration_s(" 2 m ", what="x") == 120.0
+    for bad in ("20s", "20x/2m", "a/b", "20s/2m/3m"):
+        with pytest.raises(ConfigError, match="--windows"):
+            parse_windows_spec(bad)
+
+
+def test_use_windows_modes() -> None:
+    cfg = LongRunConfig()
+    assert not use_windows(duration_s=600.0, config=cfg)
+    assert use_windows(duration_s=601.0, config=cfg)
+    assert use_windows(duration_s=30.0, config=LongRunConfig(mode="windows"))
+    assert not use_windows(duration_s=3600.0, config=LongRunConfig(mode="full"))
+    with pytest.raises(ConfigError, match=r"long_run\.window_s"):
+        LongRunConfig(window_s=60.0, every_s=30.0)
+
+
+_RUNNER = RunnerParams(trunk_lean_deg=6.0, trunk_lean_drift_deg_per_min=3.0)
+
+
+class FakeDetector:
+    """Synthetic runner tracks in place of MediaPipe; records the windows it computed."""
+
+    def __init__(self) -> None:
+        self.computed: list[int] = []
+
+    def __call__(
+        self, info: VideoInfo, window: Window, *, config: Config, progress: Any
+    ) -> tuple[PoseResult, float]:
+        self.computed.append(window.index)
+        track, _ = synthetic_track(
+            params=_RUNNER,
+            duration_s=window.duration_s,
+            fps=info.fps,
+            start_s=window.start_s,
+            seed=window.index,
+        )
+        progress.advance(track.n_frames)
+        people = [{"person": 0, "coverage": 1.0}]
+        return PoseResult(info, track, people, 0, 0, False, None), window.start_s
+
+
+class Interrupt(Exception):
+    pass
+
+
+def _long_info(tmp_path: Path) -> VideoInfo:
+    video = tmp_path / "run.mp4"
+    video.write_bytes(b"not decoded: the detector is fake")
+    return VideoInfo(video, 640, 480, 30.0, 30 * 100, 100.0, 0, "h264")
+
+
+def _config() -> Config:
+    return with_overrides(
+        Config(),
+        {"long_run.mode": "windows", "long_run.window_s": 9.0, "long_run.every_s": 50.0},
+    )
+
+
+@pytest.fixture(scope="module")
+def whole_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An uninterrupted windows run of a 100 s synthetic video (3 windows of 9 s)."""
+    from formcheck.windows_pose import analyze_windows
+
+    tmp = tmp_path_factory.mktemp("whole")
+    return analyze_windows(
+        _long_info(tmp),
+        video_index=0,
+        options=AnalysisOptions(),
+        config=_config(),
+        out_dir=tmp / "out",
+        detect=FakeDetector(),
+    )
+
+
+def test_windows_resume_after_interruption(tmp_path: Path, whole_run: Any) -> None:
+    from formcheck.checkpoint import resume_dir_for
+    from formcheck.windows_pose import analyze_windows
+
+    info, config = _long_info(tmp_path), _config()
+    out = tmp_path / "out"
+
+    def run(out_dir: Path, detect: FakeDetector, hook: Any = None) -> Any:
+        return analyze_windows(
+            info,
+            video_index=0,
+            options=AnalysisOptions(),
+            config=config,
+            out_dir=out_dir,
+            on_window=hook,
+            detect=detect,
+        )
+
+    whole = whole_run
+    assert [w.window.start_s for w in whole.windows] == [0.0, 45.5, 91.0]
+
+    def stop_after_0(index: int, resumed: bool) -> None:
+        if index == 0:
+            raise Interrupt
+
+    first = FakeDetector()
+    with pytest.raises(Interrupt):
+        run(out, first, stop_after_0)
+    assert first.computed == [0]
+    assert sorted(p.name for p in (resume_dir_for(out) / "video_0").glob("window_*")) == [
+        "window_000.json",
+        "window_000.npz",
+    ]
+    second = FakeDetector()
+    resumed = run(out, second)
+    assert second.computed == [1, 2]  # only the windows not checkpointed
+    assert [w.from_checkpoint for w in resumed.windows] == [True, False, False]
+    for a, b in zip(whole.clips, resumed.clips, strict=True):
+        assert a.options.elapsed_offset_s == b.options.elapsed_offset_s
+        np.testing.assert_allclose(
+            [s.trunk_lean_deg for s in a.strides], [s.trunk_lean_deg for s in b.strides], atol=1e-4
+        )
+        assert a.cadence_spm == pytest.approx(b.cadence_spm, abs=1e-6)
+
+
+def test_checkpoints_of_another_job_are_discarded(tmp_path: Path) -> None:
+    from formcheck.checkpoint import CheckpointStore
+
+    track, _ = synthetic_track(params=_RUNNER, duration_s=1.0, fps=30.0)
+    store = CheckpointStore(tmp_path / "ck", key="job-a")
+    store.save(0, track, {"start_s": 0.0})
+    loaded = store.load(0)
+    assert loaded is not None and loaded[1] == {"start_s": 0.0}
+    np.testing.assert_allclose(loaded[0].xy_px, track.xy_px, atol=1e-3)  # float32 on disk
+    other = CheckpointStore(tmp_path / "ck", key="job-b")  # another video, setting or plan
+    assert other.load(0) is None
+    other.save(1, track, {"start_s": 1.0})
+    assert sorted(p.name for p in (tmp_path / "ck").glob("window_*")) == [
+        "window_001.json",
+        "window_001.npz",
+    ]
+    (tmp_path / "ck" / "window_001.npz").write_bytes(b"damaged")
+    assert other.load(1) is None
+
+
+def test_long_run_report_block(whole_run: Any) -> None:
+    from formcheck.findings import all_findings
+    from formcheck.report.json_report import build_report
+    from formcheck.report.windows import windows_plot, windows_table
+    from formcheck.summary import summarize
+    from formcheck.windows_pose import add_long_run_report
+
+    run, config = whole_run, _config()
+    info = run.info
+    summary = summarize(run.clips, config=config)
+    report = build_report(
+        clips=run.clips,
+        video_infos=[{"path": str(info.path), "duration_s": 9.0}] * len(run.clips),
+        people=[],
+        summary=summary,
+        findings=all_findings(summary, config.findings),
+        config=config,
+        not_running_reason="",
+    )
+    add_long_run_report(report, [run])
+    lr = report["long_run"]
+    assert lr["video_duration_s"] == 100.0 and len(lr["windows"]) == 3
+    assert lr["analysed_share"] == pytest.approx(27.0 / 100.0, abs=0.01)
+    ev = lr["early_vs_late"]
+    assert (ev["early_window"], ev["late_window"]) == (0, 2)
+    # 3 deg/min drift; the window mid-times are 91 s apart -> +4.55 deg
+    assert ev["trunk_lean_change_deg"] == pytest.approx(3.0 * 91.0 / 60.0, abs=0.6)
+    assert ev["ci95"][0] < ev["trunk_lean_change_deg"] < ev["ci95"][1]
+    for w in lr["windows"]:
+        assert w["strides"] >= 7
+        assert w["used_start_s"] >= w["start_s"] and w["used_end_s"] <= w["end_s"] + 1e-6
+        assert w["cadence_spm"] == pytest.approx(170.0, abs=1.0)
+    lean = [w["trunk_lean_deg"] for w in lr["windows"]]
+    assert np.all(np.diff(lean) > 0)  # the drift shows window to window
+    plot = windows_plot(report)
+    assert plot is not None and plot.png.startswith(b"\x89PNG")
+    assert "Long run: windows analysed" in windows_table(report)
