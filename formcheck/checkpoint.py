@@ -12,6 +12,7 @@ setting never mixes with old results.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -119,5 +120,7 @@ class CheckpointStore:
                     shutil.copyfile(src, dest / name)
 
     def discard(self) -> None:
-        """Remove the checkpoint folder (the job finished)."""
+        """Remove the checkpoint folder, and its parent when that is left empty."""
         shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # other videos' checkpoints remain there
+            self.folder.parent.rmdir()
