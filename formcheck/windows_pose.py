@@ -188,6 +188,11 @@ def window_poses(
         else:
             pose, start = detect(info, w, config=config, progress=span)
             store.save(w.index, pose.track, _meta(pose, start))
+            # Analyse what was stored (float32 coordinates), so a resumed run
+            # gives exactly the result of an uninterrupted one.
+            saved = store.load(w.index)
+            if saved is not None:
+                pose = dataclasses.replace(_from_checkpoint(info, *saved, w)[0], from_cache=False)
             out.append(WindowPose(w, start, pose, False))
         if on_window is not None:
             on_window(w.index, hit is not None)
