@@ -277,3 +277,35 @@ def test_resume_real_video(tmp_path: Path) -> None:
     for w in resumed["long_run"]["windows"]:
         mid_s = 0.5 * (w["start_s"] + w["end_s"])
         assert w["trunk_lean_deg"] == pytest.approx(6.0 + 18.0 * mid_s / 60.0, abs=1.0)
+
+
+@pytest.mark.integration
+def test_windows_drift_agrees_with_full_processing(tmp_path: Path) -> None:
+    """A rendered minute of running (320x240, 30 fps, lean +3 deg/min with stride-to-stride
+    variation) analysed in windows and in full: the drift agrees within 1 deg.
+    The 4-minute validation with default windows is tools/validate_longrun.py."""
+    from formcheck.synthetic.long_run import LongRun, render_long_run
+    from tools.validate_longrun import _analyse, compare
+
+    run = LongRun(
+        params=RunnerParams(
+            trunk_lean_deg=6.0,
+            trunk_lean_drift_deg_per_min=3.0,
+            shank_angle_ic_deg=7.0,
+            speed_m_s=2.6,
+        ),
+        duration_s=60.0,
+    )
+    video = render_long_run(run, path=tmp_path / "run.mp4")
+    every_frame = with_overrides(Config(), {"long_run.mode": "full"})
+    full, _ = _analyse(video, tmp_path / "full", every_frame)
+    windowed = with_overrides(
+        Config(),
+        {"long_run.mode": "windows", "long_run.window_s": 10.0, "long_run.every_s": 25.0},
+    )
+    windows, _ = _analyse(video, tmp_path / "windows", windowed)
+    result = compare(full, windows, run=run)
+    assert result["windows"] == 3
+    assert abs(result["windows_minus_full_change_deg"]) < 1.0
+    assert abs(result["windows_minus_full_drift_over_run_deg"]) < 1.0
+    assert result["windows_change_deg"] == pytest.approx(result["true_change_deg"], abs=1.0)
