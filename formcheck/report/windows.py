@@ -40,7 +40,16 @@ def windows_plot(report: dict[str, Any]) -> Plot | None:
     if not lr or not lr["windows"]:
         return None
     rows = lr["windows"]
-    fig, axes = _figure(rows=4, height_in=7.0)
+    fig, _ = _figure(rows=1, height_in=6.4)
+    fig.clear()
+    grid = fig.add_gridspec(4, 1, height_ratios=(0.35, 1, 1, 1))
+    axes = [fig.add_subplot(grid[k]) for k in range(4)]
+    for ax in axes[1:]:
+        ax.grid(True, color="#dddddd", linewidth=0.6)
+    for ax in axes:
+        ax.tick_params(labelsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
     mid = np.array([0.5 * (r["start_s"] + r["end_s"]) for r in rows]) / 60.0
     ev = lr["early_vs_late"]
     colours = [
@@ -69,6 +78,12 @@ def windows_plot(report: dict[str, Any]) -> Plot | None:
         ax.scatter(mid, y, c=colours, s=22, zorder=3)
         ax.set_xlim(axes[0].get_xlim())
         ax.set_ylabel(label, fontsize=9)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        finite = y[np.isfinite(y)]
+        if finite.size:  # at least +-2 units shown, so noise is not blown up
+            centre = 0.5 * (finite.min() + finite.max())
+            half = max(0.6 * np.ptp(finite), 2.0)
+            ax.set_ylim(centre - half, centre + half)
     axes[-1].set_xlabel("elapsed time (min)", fontsize=9)
     change, ci = ev.get("trunk_lean_change_deg"), ev.get("ci95")
     if change is not None and ci:
