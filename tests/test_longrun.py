@@ -309,3 +309,31 @@ def test_windows_drift_agrees_with_full_processing(tmp_path: Path) -> None:
     assert abs(result["windows_minus_full_change_deg"]) < 1.0
     assert abs(result["windows_minus_full_drift_over_run_deg"]) < 1.0
     assert result["windows_change_deg"] == pytest.approx(result["true_change_deg"], abs=1.0)
+
+
+def test_iter_frames_between_seeks_to_exact_frames(tmp_path: Path) -> None:
+    """Frames in [1.0, 2.0) s of a 30 fps clip with a keyframe every 10 frames are
+    frames 30..59, each recognised by its grey level."""
+    import av
+
+    from formcheck.video import iter_frames_between, probe_video
+
+    path = tmp_path / "ramp.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.gop_size = 10
+        for i in range(90):
+            image = np.full((48, 64, 3), 2 * i + 30, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    info = probe_video(path)
+    frames = list(iter_frames_between(info, start_s=1.0, end_s=2.0))
+    assert [f.index for f in frames] == list(range(30))
+    np.testing.assert_allclose([f.timestamp_s for f in frames], np.arange(30, 60) / 30, atol=1e-6)
+    levels = [float(f.rgb.mean()) for f in frames]
+    np.testing.assert_allclose(levels, 2 * np.arange(30, 60) + 30, atol=3)
+    last = list(iter_frames_between(info, start_s=2.9, end_s=10.0))
+    assert [round(f.timestamp_s * 30) for f in last] == [87, 88, 89]

@@ -116,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for the two outputs")
     parser.add_argument("--windows", default="20s/2m")
     parser.add_argument("--skip-full", action="store_true", help="reuse OUT/full/report.json")
+    parser.add_argument(
+        "--fast-pose",
+        action="store_true",
+        help="pose in VIDEO mode with one pose (tracking: cheaper) for both modes",
+    )
     args = parser.parse_args(argv)
     if not args.video.is_file():
         t0 = time.perf_counter()
@@ -123,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rendered {args.video} in {time.perf_counter() - t0:.0f} s")
     window_s, every_s = parse_windows_spec(args.windows)
     base = Config()
+    if args.fast_pose:
+        base = with_overrides(base, {"pose.running_mode": "video", "pose.num_poses": 1})
     full_cfg = with_overrides(base, {"long_run.mode": "full"})
     win_cfg = with_overrides(
         base,
