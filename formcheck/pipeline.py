@@ -335,6 +335,7 @@ def analyze_run(
     clips = []
     full_poses: list[tuple[int, PoseResult]] = []
     windowed: list[WindowedVideo] = []
+    sources: list[tuple[VideoInfo, float]] = []  # per clip: video, start of the clip in it
     for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
         info = probe_video(video)
         check_duration(info, min_duration_s=_min_duration_s(config, opts, info.fps))
@@ -351,6 +352,7 @@ def analyze_run(
             windowed.append(run)
             poses += [w.pose for w in run.windows]
             clips += run.clips
+            sources += [(info, w.start_s) for w in run.windows]
             continue
         cache = out_dir / f"pose_{k}"
         pose = extract_pose(
@@ -358,6 +360,7 @@ def analyze_run(
         )
         poses.append(pose)
         full_poses.append((k, pose))
+        sources.append((info, 0.0))
         clips.append(
             analyze_clip(pose.track, config=config, options=opts, line_roll=pose.line_roll)
         )
@@ -391,9 +394,7 @@ def analyze_run(
         if windowed:
             from formcheck.windows_pose import write_long_run_outputs
 
-            write_long_run_outputs(
-                report, clips, poses, windowed, staging, html=html, progress=progress
-            )
+            write_long_run_outputs(report, clips, sources, windowed, staging, html=html)
         elif html or annotated_video:
             _write_visual_outputs(
                 report,

@@ -352,14 +352,17 @@ def add_long_run_report(report: dict[str, Any], runs: list[WindowedVideo]) -> No
 def write_long_run_outputs(
     report: dict[str, Any],
     clips: list[Any],
-    poses: list[Any],
+    sources: list[tuple[VideoInfo, float]],
     runs: list[WindowedVideo],
     staging: Path,
     *,
     html: bool,
-    progress: ProgressReporter | None,
 ) -> None:
-    """The windows' pose checkpoints and (if asked) keyframes and ``report.html``."""
+    """The windows' pose checkpoints and (if asked) keyframes and ``report.html``.
+
+    ``sources`` gives, per clip, its video and the time of the clip's first
+    frame in it (0 for a video analysed whole).
+    """
     from formcheck.report.windows import write_window_visuals
 
     for run in runs:
@@ -367,5 +370,4 @@ def write_long_run_outputs(
             staging / windows_dir_name(run.video_index), [w.window.index for w in run.windows]
         )
     if html:
-        starts = [(run.info, w.start_s) for run in runs for w in run.windows]
-        write_window_visuals(report=report, clips=clips, sources=starts, out_dir=staging)
+        write_window_visuals(report=report, clips=clips, sources=sources, out_dir=staging)
