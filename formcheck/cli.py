@@ -12,7 +12,7 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.config import Config, load_config, with_overrides
-from formcheck.errors import FormcheckError
+from formcheck.errors import ConfigError, FormcheckError
 from formcheck.native_log import native_stderr_captured
 from formcheck.progress import make_progress
 
@@ -63,6 +63,26 @@ def _build_parser() -> argparse.ArgumentParser:
     from formcheck.cli_analyze import add_analyze_parser
 
     add_analyze_parser(sub, _add_common, _add_pose_options)
+
+    batch = sub.add_parser(
+        "batch",
+        help="analyse every video in a folder (worker pool, resumable, summary table)",
+        description="Analyse every video in FOLDER into OUT/<name>/ with a pool of worker "
+        "processes; finished videos are skipped on a re-run; a bad file is reported and the "
+        "rest continue; OUT/summary.csv and summary.html list every video.",
+    )
+    batch.add_argument("folder", type=Path, help="folder of videos (not searched recursively)")
+    batch.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    batch.add_argument(
+        "--jobs", type=int, default=0, help="worker processes (0 = sized to cores and memory)"
+    )
+    batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    batch.add_argument("--no-html", action="store_true", help="skip report.html")
+    long_run = batch.add_mutually_exclusive_group()
+    long_run.add_argument("--windows", metavar="LENGTH/EVERY", help="long-run mode, e.g. 20s/2m")
+    long_run.add_argument("--full", action="store_true", help="analyse every frame")
+    _add_common(batch)
+    _add_pose_options(batch)
     from formcheck.web.cli_web import add_web_parsers
 
     add_web_parsers(sub)
@@ -147,7 +167,35 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"setup": _cmd_setup, "info": _cmd_info, "pose": _cmd_pose}
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from formcheck.batch import run_batch
+    from formcheck.cli_analyze import long_run_config
+
+    if args.jobs < 0:
+        raise ConfigError(f"--jobs: expected 0 (automatic) or more, got {args.jobs}")
+    config = long_run_config(args, config_from_args(args))
+    result = run_batch(
+        args.folder,
+        args.out,
+        config=config,
+        jobs=args.jobs,
+        annotated_video=not args.no_video,
+        html=not args.no_html,
+        log=None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    if not args.quiet:
+        print(f"wrote {args.out}/summary.csv and summary.html")
+    if result.failed:
+        print(
+            f"formcheck: error: {result.failed} of {len(result.rows)} videos failed "
+            "(see summary.csv)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+_COMMANDS = {"setup": _cmd_setup, "info": _cmd_info, "pose": _cmd_pose, "batch": _cmd_batch}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.analysis import AnalysisOptions
-from formcheck.config import Config
+from formcheck.config import Config, with_overrides
 from formcheck.errors import ConfigError
 
 
@@ -41,6 +41,16 @@ def add_analyze_parser(
         "--elapsed",
         help="elapsed run time at the start of each clip, comma-separated, "
         "as seconds or M:SS or H:MM:SS (e.g. 5:00,45:00)",
+    )
+    long_run = parser.add_mutually_exclusive_group()
+    long_run.add_argument(
+        "--windows",
+        metavar="LENGTH/EVERY",
+        help="long-run mode: analyse windows of LENGTH at most EVERY apart, e.g. 20s/2m "
+        "(default: automatic above long_run.auto_above_s, see the config)",
+    )
+    long_run.add_argument(
+        "--full", action="store_true", help="analyse every frame, even of a long video"
     )
     parser.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     parser.add_argument("--no-html", action="store_true", help="skip report.html")
@@ -129,12 +139,26 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
     print(f"wrote {out}/: {', '.join(names)}")
 
 
+def long_run_config(args: argparse.Namespace, config: Config) -> Config:
+    """``config`` with ``--windows LENGTH/EVERY`` or ``--full`` applied."""
+    from formcheck.longrun import parse_windows_spec
+
+    if getattr(args, "full", False):
+        return with_overrides(config, {"long_run.mode": "full"})
+    if getattr(args, "windows", None):
+        window_s, every_s = parse_windows_spec(args.windows)
+        overrides = {"long_run.window_s": window_s, "long_run.every_s": every_s}
+        return with_overrides(config, {"long_run.mode": "windows", **overrides})
+    return config
+
+
 def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     """Run ``formcheck analyze``."""
     from formcheck.outdir import check_output_dir
     from formcheck.pipeline import analyze_run
     from formcheck.progress import make_progress
 
+    config = long_run_config(args, config)
     options = clip_options(args)
     inputs = [*args.videos, *([args.config] if args.config else [])]
     check_output_dir(args.out, inputs=inputs)  # before reading any video

@@ -20,6 +20,7 @@ from typing import Any, Literal, get_args, get_origin
 from formcheck.errors import ConfigError
 
 RunningMode = Literal["video", "image"]
+LongRunMode = Literal["auto", "windows", "full"]
 
 # (fields, test on the whole section, what is expected): checked when a
 # section is built, so a bad value fails with its key, not deep in the run.
@@ -246,6 +247,31 @@ class FindingsConfig:
 
 
 @dataclass(frozen=True)
+class LongRunConfig:
+    """Long-run mode: analyse sampled windows of a long video instead of every frame.
+
+    ``mode`` "auto" uses windows for videos longer than ``auto_above_s``;
+    "windows" and "full" force one or the other.
+    """
+
+    mode: LongRunMode = "auto"
+    auto_above_s: float = 600.0
+    window_s: float = 20.0
+    every_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        _check_section(
+            "long_run",
+            self,
+            [
+                _rule("auto_above_s", lambda v: v > 0, "a positive number of seconds"),
+                _rule("window_s", lambda v: v >= 5, "at least 5 seconds (several strides)"),
+                _ordered("window_s", "every_s", strict=False),
+            ],
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole formcheck configuration."""
 
@@ -253,6 +279,7 @@ class Config:
     clean: CleanConfig = field(default_factory=CleanConfig)
     gait: GaitConfig = field(default_factory=GaitConfig)
     findings: FindingsConfig = field(default_factory=FindingsConfig)
+    long_run: LongRunConfig = field(default_factory=LongRunConfig)
 
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("config.example.toml")

@@ -290,6 +290,7 @@ def analyze_run(
     progress: ProgressReporter | None = None,
     annotated_video: bool = True,
     html: bool = True,
+    on_window: Any = None,
 ) -> RunResult:
     """Analyse one run (one video, or several clips of it) and write its outputs.
 
@@ -309,6 +310,13 @@ def analyze_run(
     progress : ProgressReporter, optional
     annotated_video, html : bool
         Whether to render ``annotated.mp4`` and ``report.html``.
+    on_window : callable, optional
+        Long-run mode: called after each window as ``(index, from_checkpoint)``.
+
+    A video longer than ``long_run.auto_above_s`` (or any video with
+    ``long_run.mode = "windows"``) is analysed in sampled windows, each a
+    clip at its elapsed time (:mod:`formcheck.windows_pose`); its pose
+    results are checkpointed beside ``out_dir`` so an interrupted run resumes.
     """
     from formcheck.analysis import analyze_clip
     from formcheck.findings import all_findings
@@ -319,16 +327,39 @@ def analyze_run(
     from formcheck.video import check_duration
 
     check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
+    from formcheck.longrun import use_windows
+    from formcheck.windows_pose import WindowedVideo, analyze_windows
+
     poses: list[PoseResult] = []
     clips = []
+    full_poses: list[tuple[int, PoseResult]] = []
+    windowed: list[WindowedVideo] = []
+    sources: list[tuple[VideoInfo, float]] = []  # per clip: video, start of the clip in it
     for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
         info = probe_video(video)
         check_duration(info, min_duration_s=_min_duration_s(config, opts, info.fps))
+        if use_windows(duration_s=info.duration_s, config=config.long_run):
+            run = analyze_windows(
+                info,
+                video_index=k,
+                options=opts,
+                config=config,
+                out_dir=out_dir,
+                progress=progress,
+                on_window=on_window,
+            )
+            windowed.append(run)
+            poses += [w.pose for w in run.windows]
+            clips += run.clips
+            sources += [(info, w.start_s) for w in run.windows]
+            continue
         cache = out_dir / f"pose_{k}"
         pose = extract_pose(
             video, config=config, cache_dir=cache if cache.is_dir() else None, progress=progress
         )
         poses.append(pose)
+        full_poses.append((k, pose))
+        sources.append((info, 0.0))
         clips.append(
             analyze_clip(pose.track, config=config, options=opts, line_roll=pose.line_roll)
         )
@@ -349,13 +380,21 @@ def analyze_run(
         config=config,
         not_running_reason=not_running,
     )
+    if windowed:
+        from formcheck.windows_pose import add_long_run_report
+
+        add_long_run_report(report, windowed)
     with staged_output(out_dir, inputs=videos) as staging:
-        for k, pose in enumerate(poses):
+        for k, pose in full_poses:
             (staging / f"pose_{k}").mkdir()
             write_pose_outputs(pose, staging / f"pose_{k}")
         (staging / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         write_strides_csv(report, staging / "strides.csv")
-        if html or annotated_video:
+        if windowed:
+            from formcheck.windows_pose import write_long_run_outputs
+
+            write_long_run_outputs(report, clips, sources, windowed, staging, html=html)
+        elif html or annotated_video:
             _write_visual_outputs(
                 report,
                 clips,
@@ -365,6 +404,8 @@ def analyze_run(
                 annotated_video=annotated_video,
                 progress=progress,
             )
+    for run in windowed:
+        run.store.discard()  # finished: the windows' poses are in out_dir/pose_windows
     return RunResult(report=report, clips=clips, pose=poses, out_dir=out_dir)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import queue
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -116,6 +116,7 @@ def detect_poses(
     settings: PoseConfig,
     progress: ProgressReporter | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
+    frames: Iterable[Frame] | None = None,
 ) -> Detections:
     """Run the pose landmarker on every frame of a probed video.
 
@@ -131,6 +132,10 @@ def detect_poses(
     on_frame : callable, optional
         Called with ``(index, rgb)`` for every decoded frame, so other
         per-frame work shares this single decode of the video.
+    frames : iterable of Frame, optional
+        The frames to analyse (e.g. one window of a long video, from
+        :func:`formcheck.video.iter_frames_between`); default every frame
+        of ``info``. ``info.n_frames`` should then be their number.
 
     Returns
     -------
@@ -168,10 +173,11 @@ def detect_poses(
             for _ in range(workers)
         ]
         progress.start(total=info.n_frames, label="pose")
-        frames = _landmark_frames(
-            info, landmarkers, settings, on_frame=on_frame, differ=differ, crops=crops
+        source = frames if frames is not None else iter_frames(info)
+        found_frames = _landmark_frames(
+            info, source, landmarkers, settings, on_frame=on_frame, differ=differ, crops=crops
         )
-        for frame, found in frames:
+        for frame, found in found_frames:
             if frame.index >= xy.shape[0]:
                 xy, zvp = _grow(xy, fill=np.nan), _grow(zvp, fill=0.0)
                 crop_px = _grow(crop_px, fill=np.nan)
@@ -277,6 +283,7 @@ def _detect_frame(landmarker: Any, rgb: np.ndarray, roi: Roi | None) -> _Found:
 
 def _landmark_frames(
     info: VideoInfo,
+    source: Iterable[Frame],
     landmarkers: list[Any],
     settings: PoseConfig,
     *,
@@ -297,7 +304,7 @@ def _landmark_frames(
     import mediapipe as mp
 
     def decoded() -> Iterator[tuple[Frame, Box | None]]:
-        for frame in iter_frames(info):
+        for frame in source:
             if on_frame is not None:
                 on_frame(frame.index, frame.rgb)
             differ.add(frame.rgb)

@@ -34,6 +34,28 @@ class NullProgress:
         """End the task."""
 
 
+class SpanProgress:
+    """Passes ``advance`` to an outer reporter and ignores ``start``/``finish``.
+
+    Lets an outer stage (all windows of a long run) keep one bar, with one
+    rate and one ETA, across inner tasks (each window's pose pass) that
+    would each start their own.
+    """
+
+    def __init__(self, outer: ProgressReporter) -> None:
+        self._outer = outer
+
+    def start(self, *, total: int, label: str) -> None:
+        """Ignored: the outer task is already running."""
+
+    def advance(self, n: int = 1) -> None:
+        """Record ``n`` more units of the outer task."""
+        self._outer.advance(n)
+
+    def finish(self) -> None:
+        """Ignored: the outer stage finishes the bar."""
+
+
 class TerminalProgress:
     """A one-line progress bar redrawn at most ``refresh_hz`` times a second.
 

@@ -252,3 +252,61 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
             f"{path}: the video looks truncated: the container announces "
             f"{info.n_frames} frames but only {index} could be decoded"
         )
+
+
+def iter_frames_between(info: VideoInfo, *, start_s: float, end_s: float) -> Iterator[Frame]:
+    """Decode only the frames presented in ``[start_s, end_s)`` (seconds from the first frame).
+
+    The container seeks to the last keyframe at or before ``start_s`` and
+    decodes from there, discarding the frames before ``start_s``, so a
+    window late in a long video costs about its own length to decode, not
+    the whole video up to it.
+
+    Parameters
+    ----------
+    info : VideoInfo
+        The probed video.
+    start_s, end_s : float
+        Window in seconds from the video's first frame.
+
+    Yields
+    ------
+    Frame
+        Upright RGB frames; ``index`` counts from 0 within the window and
+        ``timestamp_s`` is the time from the video's first frame.
+
+    Raises
+    ------
+    VideoError
+        A corrupt stream, or no frame in the window.
+    """
+    path = info.path
+    index = 0
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        stream.thread_type = "AUTO"
+        base = stream.time_base
+        t0 = float(stream.start_time * base) if stream.start_time is not None and base else 0.0
+        if start_s > 0 and base:
+            container.seek(int((t0 + start_s) / base), stream=stream, backward=True)
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None or frame.time_base is None:
+                    raise VideoError(f"{path}: frames without timestamps cannot be sought")
+                t = float(frame.pts * frame.time_base) - t0
+                if t < start_s - 1e-6:
+                    continue
+                if t >= end_s - 1e-6:
+                    break
+                rgb = _upright(frame.to_ndarray(format="rgb24"), info.rotation_deg)
+                yield Frame(index=index, timestamp_s=t, rgb=rgb)
+                index += 1
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"{path}: the video is corrupt: decoding failed in the window "
+                f"{start_s:.1f}-{end_s:.1f} s after {index} frames ({exc})"
+            ) from exc
+    if index == 0:
+        raise VideoError(
+            f"{path}: expected frames between {start_s:.2f} and {end_s:.2f} s, found none"
+        )

@@ -1,0 +1,388 @@
+"""``formcheck batch FOLDER -o OUT``: every video of a folder, a process pool, one summary.
+
+Each video is analysed by :func:`formcheck.pipeline.analyze_run` into
+``OUT/<name>/`` (which appears whole or not at all), in a pool of worker
+processes sized to the machine: at most one per core and one per
+:data:`MEMORY_PER_JOB_BYTES` of available memory, each with a share of the
+cores for its pose threads. A video whose ``OUT/<name>/report.json`` exists
+is finished and skipped on a re-run. A bad file is reported and the rest
+continue; the exit code is non-zero if any video failed. ``summary.csv`` and
+``summary.html`` list every video: the four findings, cadence, lean, shank.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from formcheck.config import Config, with_overrides
+from formcheck.errors import FormcheckError, OutputError
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts")
+SUMMARY_CSV = "summary.csv"
+SUMMARY_HTML = "summary.html"
+#: Peak memory budgeted per analysis (measured peak RSS was 0.76-0.83 GB on
+#: 6.5-60 s 1080p clips, issue 14), with headroom.
+MEMORY_PER_JOB_BYTES = int(1.5 * 2**30)
+FINDINGS = ("forward_lean", "heel_strike", "overstride", "late_run_slouch")
+
+COLUMNS = (
+    "video",
+    "status",
+    "error",
+    "output",
+    "seconds",
+    *(f"{f}_status" for f in FINDINGS),
+    "cadence_spm",
+    "trunk_lean_deg",
+    "shank_angle_deg",
+    "foot_strike_class",
+    "contact_time_ms",
+    "lean_change_deg",
+    "mode",
+)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One video of the batch and its output folder."""
+
+    video: Path
+    out_dir: Path
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: one summary row per video, and the counts."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """Videos that could not be analysed."""
+        return sum(r["status"] == "failed" for r in self.rows)
+
+
+def find_videos(folder: Path) -> list[Path]:
+    """Video files directly in ``folder`` (by suffix), sorted by name."""
+    if not folder.is_dir():
+        raise FormcheckError(f"{folder}: expected a folder of videos, got no such folder")
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def plan_items(videos: list[Path], out_root: Path) -> list[BatchItem]:
+    """Output folder per video: its stem, or stem_suffix when two videos share a stem."""
+    stems = [v.stem for v in videos]
+    return [
+        BatchItem(
+            v,
+            out_root / (v.stem if stems.count(v.stem) == 1 else f"{v.stem}_{v.suffix.lstrip('.')}"),
+        )
+        for v in videos
+    ]
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def pool_size(
+    *, n_videos: int, requested: int, cores: int, memory_bytes: int | None
+) -> tuple[int, int]:
+    """Worker processes and pose threads per worker.
+
+    Parameters
+    ----------
+    n_videos : int
+        Videos still to analyse.
+    requested : int
+        ``--jobs`` (0 = automatic).
+    cores : int
+    memory_bytes : int or None
+        Available memory (None: not limited by memory).
+
+    Returns
+    -------
+    (jobs, pose_workers) : tuple of int
+        ``jobs`` at least 1 and at most ``n_videos``; automatic: at most one
+        per core and one per :data:`MEMORY_PER_JOB_BYTES`. ``pose_workers``
+        shares the cores among the jobs (at least 1).
+    """
+    if requested > 0:
+        jobs = requested
+    else:
+        jobs = cores
+        if memory_bytes is not None:
+            jobs = min(jobs, memory_bytes // MEMORY_PER_JOB_BYTES)
+    jobs = max(1, min(jobs, max(n_videos, 1)))
+    return jobs, max(1, cores // jobs)
+
+
+def _finished(item: BatchItem) -> bool:
+    return (item.out_dir / "report.json").is_file()
+
+
+def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    """One summary line from a video's report (or its failure)."""
+    row: dict[str, Any] = {c: None for c in COLUMNS}
+    row.update(video=item.video.name, output=item.out_dir.name, **extra)
+    if report is None:
+        return row
+    s = report.get("summary") or {}
+    statuses = {f["id"]: f["status"] for f in report.get("findings", [])}
+    for f in FINDINGS:
+        row[f"{f}_status"] = statuses.get(f)
+    row.update(
+        cadence_spm=s.get("cadence_spm"),
+        trunk_lean_deg=s.get("trunk_lean_deg"),
+        shank_angle_deg=(s.get("overstride") or {}).get("shank_angle_deg"),
+        foot_strike_class=(s.get("foot_strike") or {}).get("class"),
+        contact_time_ms=s.get("contact_time_ms"),
+        lean_change_deg=(s.get("posture_drift") or {}).get("trunk_lean_change_deg"),
+        mode="windows" if report.get("long_run") else "full",
+    )
+    if not report.get("running"):
+        row["error"] = report.get("not_running_reason")
+    return row
+
+
+#: analyse(video, out_dir, config, annotated_video, html) -> report dict
+Analyse = Callable[[Path, Path, Config, bool, bool], dict[str, Any]]
+
+
+def analyse_video(
+    video: Path, out_dir: Path, config: Config, annotated_video: bool, html: bool
+) -> dict[str, Any]:
+    """The default per-video job: ``formcheck analyze VIDEO -o OUT_DIR``."""
+    from formcheck.analysis import AnalysisOptions
+    from formcheck.pipeline import analyze_run
+
+    result = analyze_run(
+        [video],
+        config=config,
+        options=[AnalysisOptions()],
+        out_dir=out_dir,
+        annotated_video=annotated_video,
+        html=html,
+    )
+    return result.report
+
+
+def _run_one(
+    analyse: Analyse,
+    item: BatchItem,
+    config: Config,
+    annotated_video: bool,
+    html: bool,
+) -> dict[str, Any]:
+    """Analyse one video; a failure becomes a row (the batch goes on)."""
+    t0 = time.perf_counter()
+    try:
+        report = analyse(item.video, item.out_dir, config, annotated_video, html)
+    except Exception as exc:
+        # The batch boundary: any failure of one video (a bad file, or a bug it
+        # triggers) is reported in its row and the batch goes on; Ctrl-C is not
+        # an Exception and stops the batch.
+        return summary_row(
+            item,
+            None,
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            seconds=round(time.perf_counter() - t0, 1),
+        )
+    return summary_row(item, report, status="ok", seconds=round(time.perf_counter() - t0, 1))
+
+
+def _results(
+    todo: list[BatchItem],
+    *,
+    analyse: Analyse,
+    config: Config,
+    jobs: int,
+    annotated_video: bool,
+    html: bool,
+) -> Iterator[dict[str, Any]]:
+    """Rows as the videos finish (in-process when ``jobs`` is 1)."""
+    if jobs == 1:
+        for item in todo:
+            yield _run_one(analyse, item, config, annotated_video, html)
+        return
+    # spawn: MediaPipe and its threads do not survive fork() cleanly.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures: dict[Future[dict[str, Any]], BatchItem] = {
+            pool.submit(_run_one, analyse, item, config, annotated_video, html): item
+            for item in todo
+        }
+        for future in as_completed(futures):
+            item = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker process died (e.g. killed)
+                yield summary_row(item, None, status="failed", error=f"worker lost: {exc!r}")
+
+
+def run_batch(
+    folder: Path,
+    out_root: Path,
+    *,
+    config: Config,
+    jobs: int = 0,
+    annotated_video: bool = True,
+    html: bool = True,
+    analyse: Analyse = analyse_video,
+    log: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Analyse every video in ``folder`` into ``out_root``; write the summary.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder of videos (not searched recursively).
+    out_root : Path
+        Output folder: one sub-folder per video, ``summary.csv``, ``summary.html``.
+    config : Config
+    jobs : int
+        Worker processes; 0 = sized to the machine (:func:`pool_size`).
+    annotated_video, html : bool
+    analyse : callable
+        The per-video job (tests replace it); must be picklable for ``jobs > 1``.
+    log : callable, optional
+        Receives one line per finished video.
+    """
+    videos = find_videos(folder)
+    if not videos:
+        raise FormcheckError(
+            f"{folder}: expected video files ({', '.join(VIDEO_SUFFIXES)}), found none"
+        )
+    if out_root.exists() and not out_root.is_dir():
+        raise OutputError(f"{out_root}: expected a folder for the batch outputs, found a file")
+    items = plan_items(videos, out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    done = [i for i in items if _finished(i)]
+    todo = [i for i in items if not _finished(i)]
+    n_jobs, pose_workers = pool_size(
+        n_videos=len(todo),
+        requested=jobs,
+        cores=usable_cores(),
+        memory_bytes=available_memory_bytes(),
+    )
+    if config.pose.workers == 0:
+        config = with_overrides(config, {"pose.workers": pose_workers})
+    say = log or (lambda line: None)
+    say(
+        f"{len(items)} videos: {len(done)} finished earlier (skipped), {len(todo)} to analyse "
+        f"with {n_jobs} worker process(es) x {config.pose.workers} pose thread(s)"
+    )
+    rows: dict[Path, dict[str, Any]] = {}
+    for item in done:
+        rows[item.video] = summary_row(item, _read_report(item), status="skipped")
+    for k, row in enumerate(
+        _results(
+            todo,
+            analyse=analyse,
+            config=config,
+            jobs=n_jobs,
+            annotated_video=annotated_video,
+            html=html,
+        ),
+        start=1,
+    ):
+        item = next(i for i in todo if i.video.name == row["video"])
+        rows[item.video] = row
+        detail = row["error"] if row["status"] == "failed" else f"{row['seconds']} s"
+        say(f"[{k}/{len(todo)}] {row['video']}: {row['status']} ({detail})")
+        write_summary(out_root, [rows[i.video] for i in items if i.video in rows])
+    result = BatchResult([rows[i.video] for i in items])
+    write_summary(out_root, result.rows)
+    return result
+
+
+def _read_report(item: BatchItem) -> dict[str, Any] | None:
+    try:
+        data = json.loads((item.out_dir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def summary_csv(rows: list[dict[str, Any]]) -> str:
+    """The summary table as CSV text (empty cells where unknown)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+    return buf.getvalue()
+
+
+def summary_html(rows: list[dict[str, Any]]) -> str:
+    """The summary table as one self-contained HTML page, linking each report."""
+    from formcheck.report.html import esc
+
+    shown = [c for c in COLUMNS if c != "output"]
+    head = "".join(f"<th>{esc(c.replace('_', ' '))}</th>" for c in shown)
+    body = []
+    for row in rows:
+        cells = []
+        for c in shown:
+            text = esc(_cell(row.get(c)))
+            if c == "video" and row["status"] != "failed" and row.get("output"):
+                text = f'<a href="{esc(row["output"])}/report.html">{text}</a>'
+            cls = f' class="{esc(row.get(c))}"' if c.endswith("_status") or c == "status" else ""
+            cells.append(f"<td{cls}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    failed = sum(r["status"] == "failed" for r in rows)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>formcheck batch summary</title><style>"
+        "body{font:14px system-ui,sans-serif;margin:16px}table{border-collapse:collapse}"
+        "th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
+        ".flag,.failed{color:#c62828;font-weight:600}.caution{color:#b26a00}.ok{color:#1b7f3b}"
+        "</style></head><body><h1>formcheck batch summary</h1>"
+        f"<p>{len(rows)} videos, {failed} failed.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        "</body></html>\n"
+    )
+
+
+def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> None:
+    """Write ``summary.csv`` and ``summary.html`` (each replaced atomically)."""
+    for name, text in ((SUMMARY_CSV, summary_csv(rows)), (SUMMARY_HTML, summary_html(rows))):
+        tmp = out_root / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out_root / name)

@@ -1,0 +1,157 @@
+"""``formcheck batch``: pool sizing, skipping finished videos, surviving a bad file,
+the summary table. The per-video job is a stand-in here (no MediaPipe), except in
+the integration test."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formcheck.batch import (
+    MEMORY_PER_JOB_BYTES,
+    find_videos,
+    plan_items,
+    pool_size,
+    run_batch,
+)
+from formcheck.config import Config
+from formcheck.errors import VideoError
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def fake_analyse(
+    video: Path, out_dir: Path, config: Config, annotated_video: bool, html: bool
+) -> dict[str, Any]:
+    """Writes a report like analyze does; a file holding b"bad" is a bad video."""
+    if video.read_bytes().startswith(b"bad"):
+        raise VideoError(f"{video}: not a readable video (test)")
+    report = {
+        "running": True,
+        "summary": {
+            "cadence_spm": 170.0 + len(video.stem),
+            "trunk_lean_deg": 6.5,
+            "overstride": {"shank_angle_deg": 4.0},
+            "foot_strike": {"class": "midfoot"},
+            "posture_drift": {"trunk_lean_change_deg": 1.0},
+        },
+        "findings": [
+            {"id": "forward_lean", "status": "ok"},
+            {"id": "heel_strike", "status": "ok"},
+            {"id": "overstride", "status": "caution"},
+            {"id": "late_run_slouch", "status": "unknown"},
+        ],
+    }
+    out_dir.mkdir(parents=True)
+    (out_dir / "report.json").write_text(json.dumps(report))
+    return report
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("a.mp4", "b.MOV", "c.mp4"):
+        (folder / name).write_bytes(b"fake video " + name.encode())
+    (folder / "bad.mp4").write_bytes(b"bad")
+    (folder / "notes.txt").write_text("not a video")
+    return folder
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_pool_size() -> None:
+    gib = 2**30
+    assert pool_size(n_videos=10, requested=0, cores=8, memory_bytes=64 * gib) == (8, 1)
+    # memory-bound: 4 GiB allows two 1.5 GiB jobs
+    assert pool_size(n_videos=10, requested=0, cores=8, memory_bytes=4 * gib) == (2, 4)
+    assert pool_size(n_videos=1, requested=0, cores=2, memory_bytes=None) == (1, 2)
+    assert pool_size(n_videos=5, requested=3, cores=2, memory_bytes=MEMORY_PER_JOB_BYTES) == (3, 1)
+    assert pool_size(n_videos=3, requested=0, cores=4, memory_bytes=1) == (1, 4)
+
+
+def test_find_videos_and_names(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (folder / "a.mov").write_bytes(b"same stem")
+    videos = find_videos(folder)
+    assert [v.name for v in videos] == ["a.mov", "a.mp4", "b.MOV", "bad.mp4", "c.mp4"]
+    names = [i.out_dir.name for i in plan_items(videos, tmp_path / "out")]
+    assert names == ["a_mov", "a_mp4", "b", "bad", "c"]
+
+
+def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
+    folder, out = _folder(tmp_path), tmp_path / "out"
+    lines: list[str] = []
+    result = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse, log=lines.append)
+    assert result.failed == 1
+    rows = _csv(out / "summary.csv")
+    assert [r["video"] for r in rows] == ["a.mp4", "b.MOV", "bad.mp4", "c.mp4"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed", "ok"]
+    bad = rows[2]
+    assert "VideoError" in bad["error"] and "bad.mp4" in bad["error"]
+    assert rows[0]["cadence_spm"] == "171.00" and rows[0]["overstride_status"] == "caution"
+    assert rows[0]["shank_angle_deg"] == "4.00" and rows[0]["trunk_lean_deg"] == "6.50"
+    html = (out / "summary.html").read_text()
+    assert '<a href="a/report.html">a.mp4</a>' in html and "1 failed" in html
+    assert any("bad.mp4: failed" in line for line in lines)
+
+    # Re-run: finished videos are skipped, the bad one is tried again.
+    (folder / "bad.mp4").write_bytes(b"fixed now")
+    again = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse)
+    assert again.failed == 0
+    assert [r["status"] for r in _csv(out / "summary.csv")] == [
+        "skipped",
+        "skipped",
+        "ok",
+        "skipped",
+    ]
+    assert _csv(out / "summary.csv")[0]["cadence_spm"] == "171.00"  # read from its report
+
+
+def test_batch_in_a_process_pool(tmp_path: Path) -> None:
+    folder, out = _folder(tmp_path), tmp_path / "out"
+    result = run_batch(folder, out, config=Config(), jobs=2, analyse=fake_analyse)
+    assert [r["status"] for r in result.rows] == ["ok", "ok", "failed", "ok"]
+    assert (out / "c" / "report.json").is_file()
+
+
+def test_batch_cli_exit_code(tmp_path: Path) -> None:
+    from formcheck.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "-q"]) == 2
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--jobs", "-1"]) == 7
+
+
+@pytest.mark.integration
+def test_batch_real_videos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One rendered clip and a corrupt file: the clip is analysed, the corrupt one
+    reported, exit code 1; a re-run skips the finished clip."""
+    from formcheck.cli import main
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    shutil.copyfile(SAMPLES / "forefoot.mp4", folder / "forefoot.mp4")
+    data = (SAMPLES / "efficient.mp4").read_bytes()
+    (folder / "corrupt.mp4").write_bytes(data[: len(data) // 3])  # truncated
+    out = tmp_path / "out"
+    args = ["batch", str(folder), "-o", str(out), "--jobs", "1", "--no-video"]
+    assert main(args) == 1
+    rows = {r["video"]: r for r in _csv(out / "summary.csv")}
+    assert rows["forefoot.mp4"]["status"] == "ok"
+    assert rows["forefoot.mp4"]["foot_strike_class"] == "forefoot"
+    assert rows["corrupt.mp4"]["status"] == "failed"
+    assert "corrupt.mp4" in rows["corrupt.mp4"]["error"]
+    assert (out / "forefoot" / "report.html").is_file()
+    assert not (out / "corrupt").exists()  # no partial output
+    assert main([*args, "-q"]) == 1
+    rows = {r["video"]: r for r in _csv(out / "summary.csv")}
+    assert rows["forefoot.mp4"]["status"] == "skipped"
