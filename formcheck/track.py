@@ -8,6 +8,7 @@ analysis. It holds one person's landmarks over time in image pixels.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,21 @@ class PoseTrack:
             actual = getattr(self, name).shape
             if actual != shape:
                 raise ValueError(f"PoseTrack.{name}: expected shape {shape}, got {actual}")
+
+    def take(self, frames: slice | np.ndarray) -> PoseTrack:
+        """The track on a subset of its frames (a slice, indices or a mask).
+
+        ``fps`` is left as it is; a caller taking every k-th frame sets it.
+        """
+        return dataclasses.replace(
+            self,
+            xy_px=self.xy_px[frames],
+            z=self.z[frames],
+            visibility=self.visibility[frames],
+            presence=self.presence[frames],
+            timestamps_s=self.timestamps_s[frames],
+            repeated=None if self.repeated is None else self.repeated[frames],
+        )
 
     @property
     def n_frames(self) -> int:
