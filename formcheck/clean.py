@@ -84,6 +84,9 @@ class CleanTrack:
         Identity-corrected coordinates after masking, outlier removal and
         short-gap filling, but not low-passed (for event timing and angles
         at contact, where a filter would round off sharp corners).
+        Both are float32 (computed in float64): 1e-4 px resolution at 2000
+        px, far below the pose model's own noise, at half the memory (an
+        hour at 60 fps holds 114 MB per array in float64).
     measured : ndarray of bool, shape (n_frames, 33)
         True where the landmark was measured (not masked, not an outlier).
     timestamps_s : ndarray, shape (n_frames,)
@@ -462,6 +465,7 @@ def clean_track(track: PoseTrack, *, config: CleanConfig, time_scale: float = 1.
     xy[np.ix_(merged, _LEG_POINTS)] = np.nan
     measured = np.isfinite(xy).all(axis=-1)
     filled = fill_gaps(xy, max_gap=max(int(round(config.max_gap_s * real_fps)), 1))
+    del xy  # an hour at 60 fps: 114 MB less at the filter's peak
     step_hz = step_frequency_hz(filled, fps=fps)
     base = config.cutoff_steps_per_cycle * step_hz if np.isfinite(step_hz) else config.max_cutoff_hz
     cutoff = float(np.clip(base, config.min_cutoff_hz, config.max_cutoff_hz))
@@ -471,8 +475,8 @@ def clean_track(track: PoseTrack, *, config: CleanConfig, time_scale: float = 1.
     else:
         smooth = _lowpass_resampled(filled, track.timestamps_s, cutoff, fps, config.filter_order)
     return CleanTrack(
-        xy_px=smooth,
-        raw_xy_px=filled,
+        xy_px=smooth.astype(np.float32),
+        raw_xy_px=filled.astype(np.float32),
         measured=measured,
         timestamps_s=track.timestamps_s,
         fps=fps,
@@ -518,7 +522,9 @@ def refilter_at_step(
         smooth = _lowpass_resampled(
             filled, clean.timestamps_s, cutoff, clean.fps, config.filter_order
         )
-    return replace(clean, xy_px=smooth, cutoff_hz=cutoff, step_hz=float(step_hz))
+    return replace(
+        clean, xy_px=smooth.astype(np.float32), cutoff_hz=cutoff, step_hz=float(step_hz)
+    )
 
 
 def _lowpass_resampled(
