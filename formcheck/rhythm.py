@@ -203,11 +203,18 @@ def autocorr_step_frames(
     """Step period (frames) where several signals' autocorrelations agree.
 
     The score of a lag ``tau`` is the mean, over signals, of the
-    autocorrelation at ``tau`` (step-periodic signals) or at ``2 tau``
-    (stride-periodic ones). Smooth signals correlate at short lags whatever
-    their period, so a lag counts only at a local maximum that follows a dip
-    of the score (at half a step the step-periodic signals are at their
-    opposite phase, and the stride-periodic ones at a whole step). The
+    autocorrelation at ``tau`` (step-periodic signals) or, for the
+    stride-periodic ones, half the contrast between ``2 tau`` (one stride:
+    in phase) and ``tau`` (one step: the other leg, anti-phase). The
+    contrast is what tells a step from a stride: at twice the step period
+    a stride-periodic signal is in phase at both lags and scores nothing,
+    while an autocorrelation at ``2 tau`` alone scores a stride (or two) as
+    high as a step, and a step-periodic signal whose left and right steps
+    differ (perspective, a limp, swapped labels) even higher. Smooth
+    signals correlate at short lags whatever their period, so a lag counts
+    only at a local maximum that follows a dip of the score (at half a step
+    the step-periodic signals are at their opposite phase, and the
+    stride-periodic ones at a whole step). The
     shortest such lag scoring at least ``_PEAK_SHARE`` of the best wins (a
     period's multiples score as high); it is refined to a fraction of a
     frame by a parabola through its neighbours.
@@ -235,7 +242,9 @@ def autocorr_step_frames(
         return float("nan"), 0
     lags = np.arange(0, hi + 1)
     rows = [_fft_autocorr(sig, hi) for sig in step]
-    rows += [_fft_autocorr(sig, 2 * hi)[2 * lags] for sig in stride]
+    for sig in stride:
+        acf = _fft_autocorr(sig, 2 * hi)
+        rows.append(0.5 * (acf[2 * lags] - acf[lags]))
     table = np.array(rows)
     usable = np.isfinite(table).all(axis=1)
     if not usable.any():

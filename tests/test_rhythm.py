@@ -157,3 +157,31 @@ def test_cadence_does_not_halve_when_the_far_leg_is_lost() -> None:
     clip = analyze_clip(dataclasses.replace(track, visibility=vis), config=CONFIG)
     assert clip.running, clip.not_running_reason
     assert abs(clip.cadence_spm - 176.0) < 2.0, clip.cadence_spm
+
+
+def test_step_not_doubled_by_uneven_steps_and_swapped_label_blocks() -> None:
+    # Left and right steps that look different (the far leg's swing drawn at
+    # 60 % of its size, as perspective and occlusion do) make the
+    # step-periodic signals partly stride-periodic; blocks of 30 frames with
+    # the leg labels exchanged (a quarter of the clip) blur the
+    # stride-periodic ones. The step period must stay one step, not two.
+    cadence, fps = 165.0, 30.0
+    track, _ = synthetic_track(
+        params=RunnerParams(cadence_spm=cadence), duration_s=10.0, fps=fps, seed=3
+    )
+    xy = track.xy_px.astype(float).copy()
+    hip_x = 0.5 * (xy[:, leg_indices("left").hip, 0] + xy[:, leg_indices("right").hip, 0])
+    far = leg_indices("left")
+    near = leg_indices("right")
+    far_points = [far.knee, far.ankle, far.heel, far.toe]
+    near_points = [near.knee, near.ankle, near.heel, near.toe]
+    xy[:, far_points, 0] = hip_x[:, None] + 0.6 * (xy[:, far_points, 0] - hip_x[:, None])
+    for start in range(15, xy.shape[0] - 30, 120):
+        block = slice(start, start + 30)
+        xy[block, far_points], xy[block, near_points] = (
+            xy[block, near_points].copy(),
+            xy[block, far_points].copy(),
+        )
+    rhythm = step_rhythm(xy)
+    step_frames = 60.0 * fps / cadence
+    assert abs(rhythm.step_frames / step_frames - 1) < 0.02, (rhythm.step_frames, step_frames)
