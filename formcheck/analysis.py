@@ -29,7 +29,7 @@ from formcheck.metrics.angles import (
     shoulder_mid,
     trunk_lean_deg,
 )
-from formcheck.metrics.contact_angles import ContactAngles, contact_angles
+from formcheck.metrics.contact_angles import ContactAngles, contact_angles, implausible_landing
 from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscillation
 from formcheck.rhythm import Rhythm, step_rhythm
 from formcheck.scene import Scene, estimate_scene, stance_ground_roll
@@ -388,10 +388,15 @@ def _contact_angles(
     times_s: np.ndarray,
     leg_length_px: float,
     config: Config,
-) -> list[ContactAngles | None]:
+) -> tuple[list[Contact], list[ContactAngles | None]]:
+    """Angles of each contact whose landing is usable (None for the others).
+
+    A landing whose angles no running landing shows is set aside (its
+    contact returned unusable, with the reason) rather than measured.
+    """
     strike = config.findings.heel_strike
     frame_s = float(np.median(np.diff(times_s))) if times_s.size > 1 else 0.0
-    return [
+    angles = [
         contact_angles(
             c,
             runner_xy=runner_xy,
@@ -407,6 +412,13 @@ def _contact_angles(
         else None
         for c in contacts
     ]
+    kept = list(contacts)
+    for k, (c, a) in enumerate(zip(contacts, angles, strict=True)):
+        reason = implausible_landing(a) if a is not None else ""
+        if reason:
+            kept[k] = dataclasses.replace(c, usable=False, landing_usable=False, reason=reason)
+            angles[k] = None
+    return kept, angles
 
 
 def _choose_cadence(
@@ -583,7 +595,7 @@ def analyze_clip(
     runner_raw = scene.to_runner(clean.raw_xy_px)
     lean = trunk_lean_deg(runner_xy)
     sides = {"near": clean.near_side, "far": other_side(clean.near_side)}
-    angles = _contact_angles(
+    contacts, angles = _contact_angles(
         contacts, clip_side=sides, runner_xy=runner_xy, runner_raw_xy=runner_raw,
         times_s=times, leg_length_px=scene.leg_length_px, config=config,
     )  # fmt: skip

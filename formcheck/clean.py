@@ -522,9 +522,7 @@ def refilter_at_step(
         smooth = _lowpass_resampled(
             filled, clean.timestamps_s, cutoff, clean.fps, config.filter_order
         )
-    return replace(
-        clean, xy_px=smooth.astype(np.float32), cutoff_hz=cutoff, step_hz=float(step_hz)
-    )
+    return replace(clean, xy_px=smooth.astype(np.float32), cutoff_hz=cutoff, step_hz=float(step_hz))
 
 
 def _lowpass_resampled(

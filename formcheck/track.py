@@ -7,8 +7,8 @@ analysis. It holds one person's landmarks over time in image pixels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 

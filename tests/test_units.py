@@ -39,7 +39,9 @@ from formcheck.metrics.angles import (
     trunk_lean_deg,
 )
 from formcheck.metrics.contact_angles import (
+    ContactAngles,
     classify_strike,
+    implausible_landing,
     strike_angle_at,
     value_at_event,
     value_between_frames,
@@ -479,3 +481,33 @@ def test_clean_json_gives_plain_finite_numbers() -> None:
     assert cleaned == {"a": None, "b": [0.0, 3], "c": 1.2346}
     assert math.copysign(1.0, cleaned["b"][0]) == 1.0  # no "-0.0" in report.json
     assert type(cleaned["b"][1]) is int
+
+
+def _angles(strike_deg: float, shank_deg: float) -> ContactAngles:
+    return ContactAngles(
+        foot_strike_angle_deg=strike_deg,
+        strike_class=None,
+        shank_angle_deg=shank_deg,
+        knee_flexion_deg=20.0,
+        foot_ahead_leg_lengths=0.2,
+        peak_stance_knee_flexion_deg=float("nan"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("strike_deg", "shank_deg", "named"),
+    [
+        (25.0, 14.0, ""),  # a clear heel-striking overstrider: a running landing
+        (-18.0, -4.0, ""),  # a forefoot landing under the body
+        (float("nan"), 3.0, ""),  # unmeasured strike angle: nothing to judge
+        (-59.6, 2.0, "strike angle"),  # the slow-motion clip's far foot, misplaced
+        (10.0, -32.7, "shank angle"),
+        (61.0, 5.0, "strike angle"),
+    ],
+)
+def test_implausible_landing_names_the_angle_outside_running(
+    strike_deg: float, shank_deg: float, named: str
+) -> None:
+    reason = implausible_landing(_angles(strike_deg, shank_deg))
+    assert (reason == "") == (named == "")
+    assert named in reason

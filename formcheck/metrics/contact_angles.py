@@ -57,6 +57,16 @@ _REACH_SEARCH_S = 0.2
 _MAX_REACH_TO_LANDING_S = 0.06
 
 
+# Landing angles no running landing shows: about twice the extremes reported
+# for running (foot strike angle about -20 deg for forefoot to +30 deg for
+# rearfoot landings, Altman & Davis 2012; shank angle at contact about -5 to
+# +15 deg, overstriders included, Souza 2016 / METRICS.md). A landing outside
+# them is a misplaced foot (on a small runner, in motion blur), not a
+# running style, and is set aside rather than averaged into a finding.
+PLAUSIBLE_STRIKE_ANGLE_DEG = (-40.0, 60.0)
+PLAUSIBLE_SHANK_ANGLE_DEG = (-25.0, 35.0)
+
+
 @dataclass(frozen=True)
 class ContactAngles:
     """Angles of one leg at one initial contact (degrees; distances in leg lengths)."""
@@ -270,3 +280,28 @@ def value_between_frames(series: np.ndarray, times_s: np.ndarray, t_s: float) ->
         frames must be measured).
     """
     return float(np.interp(t_s, times_s, series, left=np.nan, right=np.nan))
+
+
+def implausible_landing(angles: ContactAngles) -> str:
+    """Why a landing's angles cannot be a running landing ("" when they can).
+
+    Parameters
+    ----------
+    angles : ContactAngles
+
+    Returns
+    -------
+    str
+        The reason, naming the angle and the range, or "".
+    """
+    checks = (
+        ("strike angle", angles.foot_strike_angle_deg, PLAUSIBLE_STRIKE_ANGLE_DEG),
+        ("shank angle", angles.shank_angle_deg, PLAUSIBLE_SHANK_ANGLE_DEG),
+    )
+    for name, value, (lo, hi) in checks:
+        if np.isfinite(value) and not lo <= value <= hi:
+            return (
+                f"{name} {value:.0f}° at landing lies outside {lo:.0f}° to {hi:.0f}° "
+                "(no running landing): the pose model misplaced the foot"
+            )
+    return ""
