@@ -15,6 +15,7 @@ import pytest
 from formcheck.draw import FLAG_COLOUR
 from formcheck.outdir import check_output_dir
 from formcheck.report.annotate import (
+    KEYFRAME_INTERVAL_S,
     MAX_LONG_SIDE_PX,
     FrameAnnotator,
     build_plan,
@@ -123,6 +124,21 @@ def test_annotated_video_is_browser_h264(short_outputs) -> None:
     assert facts["width"] == info.width and facts["width"] % 2 == 0
     assert facts["height"] == output_geometry(info.width, info.height).height
     assert facts["height"] % 2 == 0
+
+
+def test_keyframes_come_every_half_second_for_stepping_back(short_outputs) -> None:
+    out, _, _ = short_outputs
+    with av.open(str(out / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        keys = [
+            i
+            for i, packet in enumerate(p for p in container.demux(stream) if p.size)
+            if packet.is_keyframe
+        ]
+    gaps = np.diff(keys)
+    assert keys[0] == 0
+    # Every gap at most half a second of frames (x264 may add keyframes, never fewer).
+    assert gaps.max() <= round(KEYFRAME_INTERVAL_S * FPS), keys
 
 
 def test_moov_precedes_mdat(short_outputs) -> None:

@@ -56,6 +56,11 @@ ENCODER = "libx264"
 PIX_FMT = "yuv420p"
 CRF = 23
 PRESET = "veryfast"
+# A keyframe at least this often, seconds: the review page steps back a
+# frame by seeking, and a browser decodes from the keyframe before the
+# target (x264's default of 250 frames made a step back decode up to 8 s
+# of 30 fps video).
+KEYFRAME_INTERVAL_S = 0.5
 MAX_LONG_SIDE_PX = 1920
 # Largest denominator of the frame rate fraction (keeps 30000/1001 exact).
 _MAX_RATE_DENOMINATOR = 1001
@@ -524,6 +529,7 @@ def write_annotated_video(
         stream.width, stream.height = geometry.width, geometry.height
         stream.pix_fmt = PIX_FMT
         stream.options = {"crf": str(CRF), "preset": PRESET}
+        stream.codec_context.gop_size = max(1, round(info.fps * KEYFRAME_INTERVAL_S))
         # Frame threading: about a third faster than PyAV's default (slice threads).
         stream.codec_context.thread_type = "AUTO"
         _tag_bt601(stream.codec_context)
