@@ -1,12 +1,12 @@
 """The measured cases, each run in its own process: ``python -m benchmarks.cases SPEC RESULT``.
 
-- ``decode``: :func:`formcheck.video.iter_frames` over the clip: the floor.
+- ``decode``: :func:`formcheck.capture.video.iter_frames` over the clip: the floor.
 - ``inference``: the product's landmarkers (IMAGE mode, ``num_poses`` 3,
   one thread per core) on frames decoded beforehand and held in memory (the
   first :data:`INFERENCE_FRAMES`): inference alone, no decode.
 - ``naive``: the plain loop a user would write: decode a frame, wrap it in
   ``mp.Image``, ``detect_for_video`` (VIDEO mode, one pose), next frame.
-- ``pose``: :func:`formcheck.pose.detect_poses` with the default settings.
+- ``pose``: :func:`formcheck.capture.pose.detect_poses` with the default settings.
 - ``analyze``: :func:`formcheck.pipeline.analyze_run` into a new folder
   (default config), without or with ``annotated.mp4`` + ``report.html``.
 - ``long_track``: an N-minute 60 fps synthetic pose track (no video,
@@ -31,7 +31,7 @@ INFERENCE_FRAMES = 60
 
 
 def _decode(path: str) -> dict[str, Any]:
-    from formcheck.video import iter_frames, probe_video
+    from formcheck.capture.video import iter_frames, probe_video
 
     info = probe_video(path)
     t0, c0, n = time.perf_counter(), time.process_time(), 0
@@ -48,7 +48,7 @@ def _landmarker(mode: str, num_poses: int) -> Any:
         RunningMode,
     )
 
-    from formcheck.model_bundle import verify_bundle
+    from formcheck.capture.model_bundle import verify_bundle
 
     options = PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(verify_bundle(None))),
@@ -62,9 +62,9 @@ def _inference(path: str) -> dict[str, Any]:
     """The product's landmarkers on frames decoded beforehand (no decode in the loop)."""
     import mediapipe as mp
 
+    from formcheck.capture.pose import worker_count
+    from formcheck.capture.video import iter_frames, probe_video
     from formcheck.config import PoseConfig
-    from formcheck.pose import worker_count
-    from formcheck.video import iter_frames, probe_video
 
     images = []
     for frame in iter_frames(probe_video(path)):
@@ -98,7 +98,7 @@ def _naive(path: str) -> dict[str, Any]:
     """Decode, wrap, detect_for_video, frame after frame (VIDEO mode, one pose)."""
     import mediapipe as mp
 
-    from formcheck.video import iter_frames, probe_video
+    from formcheck.capture.video import iter_frames, probe_video
 
     info = probe_video(path)
     with _landmarker("video", 1) as landmarker:
@@ -113,9 +113,9 @@ def _naive(path: str) -> dict[str, Any]:
 
 
 def _pose(path: str) -> dict[str, Any]:
+    from formcheck.capture.pose import detect_poses
+    from formcheck.capture.video import probe_video
     from formcheck.config import PoseConfig
-    from formcheck.pose import detect_poses
-    from formcheck.video import probe_video
 
     timer = StageTimer()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -158,10 +158,10 @@ def _analyze(path: str, visual: bool, tmp: str) -> dict[str, Any]:
 
 def _long_track(minutes: float) -> dict[str, Any]:
     from formcheck.analysis import analyze_clip
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
     from formcheck.config import Config
-    from formcheck.findings import all_findings
     from formcheck.report.json_report import build_report
-    from formcheck.summary import summarize
     from formcheck.synthetic.kinematics import RunnerParams
     from formcheck.synthetic.landmarks import long_synthetic_track
 

@@ -15,12 +15,15 @@ from typing import Literal
 
 import numpy as np
 
-from formcheck.clean import CleanTrack, clean_track, refilter_at_step
+from formcheck.capture.track import PoseTrack
 from formcheck.config import Config
-from formcheck.contact import Contact
-from formcheck.contact_checks import is_step_of_its_leg
-from formcheck.gait import detect_contacts
-from formcheck.horizon import LineRoll
+from formcheck.gait.clean import CleanTrack, clean_track, refilter_at_step
+from formcheck.gait.contact import Contact
+from formcheck.gait.contact_checks import is_step_of_its_leg
+from formcheck.gait.events import detect_contacts
+from formcheck.gait.horizon import LineRoll
+from formcheck.gait.rhythm import Rhythm, step_rhythm
+from formcheck.gait.scene import Scene, estimate_scene, stance_ground_roll
 from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
 from formcheck.metrics.angles import (
     ear_shoulder_distance,
@@ -31,9 +34,6 @@ from formcheck.metrics.angles import (
 )
 from formcheck.metrics.contact_angles import ContactAngles, contact_angles, implausible_landing
 from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscillation
-from formcheck.rhythm import Rhythm, step_rhythm
-from formcheck.scene import Scene, estimate_scene, stance_ground_roll
-from formcheck.track import PoseTrack
 
 # Cadence assumed to set an analysis clock on a clip that looks like slow
 # motion and has no capture rate: typical of recreational running (about 170
@@ -134,7 +134,7 @@ class ClipAnalysis:
         clock assumed from the step rhythm at ``ASSUMED_CADENCE_SPM``: then
         cadence and contact times are unknown and the angles stand.
     rhythm : Rhythm or None
-        The clip's step rhythm in frames (:mod:`formcheck.rhythm`).
+        The clip's step rhythm in frames (:mod:`formcheck.gait.rhythm`).
     span_reason : str
         Which frames were analysed as running and why the rest was left out.
     step_leans : list of (frame, degrees)
@@ -426,7 +426,7 @@ def _choose_cadence(
 ) -> tuple[float, str]:
     """Cadence from the step rhythm, cross-checked against the contacts.
 
-    The step rhythm (:mod:`formcheck.rhythm`: several signals' autocorrelation
+    The step rhythm (:mod:`formcheck.gait.rhythm`: several signals' autocorrelation
     over the running span, or the legs' crossings) is the most robust to
     missed or spurious contacts and to coarse frame rates, and the
     autocorrelation peak is refined to a fraction of a frame. Contacts give

@@ -19,9 +19,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from formcheck.capture.track import PoseTrack
+from formcheck.capture.track_io import load_track, save_track
 from formcheck.errors import FormcheckError, OutputError
-from formcheck.track import PoseTrack
-from formcheck.track_io import load_track, save_track
 
 MANIFEST_NAME = "manifest.json"
 

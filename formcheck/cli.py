@@ -105,7 +105,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
-    from formcheck.model_bundle import build_bundle
+    from formcheck.capture.model_bundle import build_bundle
 
     path = build_bundle(
         out_path=args.out,
@@ -118,7 +118,7 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from formcheck.video import probe_video
+    from formcheck.capture.video import probe_video
 
     info = probe_video(args.video)
     fields = {
@@ -168,8 +168,8 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from formcheck.batch import run_batch
     from formcheck.cli_analyze import long_run_config
+    from formcheck.jobs.batch import run_batch
 
     if args.jobs < 0:
         raise ConfigError(f"--jobs: expected 0 (automatic) or more, got {args.jobs}")

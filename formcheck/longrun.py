@@ -9,7 +9,7 @@ whole strides only: a stride needs both its initial contacts inside the
 window, and the span used is trimmed to the first and last of them.
 
 Everything here is pure: plans, parsing and per-window tables. The I/O
-(seeking, pose, checkpoints) is in :mod:`formcheck.windows_pose`.
+(seeking, pose, checkpoints) is in :mod:`formcheck.capture.windows_pose`.
 """
 
 from __future__ import annotations

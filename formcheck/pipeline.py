@@ -15,17 +15,17 @@ from typing import Any
 import cv2
 import numpy as np
 
+from formcheck.capture.people import Person, choose_runner, link_people, person_track
+from formcheck.capture.pose import detect_poses, model_id_of
+from formcheck.capture.track import PoseTrack
+from formcheck.capture.track_io import cache_key, load_track, save_track
+from formcheck.capture.video import VideoInfo, iter_frames, probe_video
 from formcheck.config import Config
-from formcheck.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
 from formcheck.errors import FormcheckError
-from formcheck.horizon import LINE_ROLL_METHOD, LineRoll, roll_from_lines, runner_mask
-from formcheck.people import Person, choose_runner, link_people, person_track
-from formcheck.pose import detect_poses, model_id_of
+from formcheck.gait.horizon import LINE_ROLL_METHOD, LineRoll, roll_from_lines, runner_mask
 from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.report.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
 from formcheck.report.json_report import clean_json
-from formcheck.track import PoseTrack
-from formcheck.track_io import cache_key, load_track, save_track
-from formcheck.video import VideoInfo, iter_frames, probe_video
 
 POSE_CACHE_NAME = "pose_track.npz"
 PEOPLE_NAME = "people.json"
@@ -136,7 +136,7 @@ def extract_pose(
         run; reused when the video, model and pose settings match.
     progress : ProgressReporter, optional
     """
-    from formcheck.model_bundle import verify_bundle
+    from formcheck.capture.model_bundle import verify_bundle
 
     info = probe_video(video_path)
     model_path = verify_bundle(Path(config.pose.model_path) if config.pose.model_path else None)
@@ -216,7 +216,7 @@ def _read_cache(cache_dir: Path, key: str) -> tuple[PoseTrack, dict[str, Any]] |
 
 def write_pose_outputs(result: PoseResult, out_dir: Path) -> None:
     """Write the pose cache, people summary and the people preview image."""
-    from formcheck.track_io import write_track_csv
+    from formcheck.capture.track_io import write_track_csv
 
     key = cache_key(
         video_path=result.info.path,
@@ -315,20 +315,20 @@ def analyze_run(
 
     A video longer than ``long_run.auto_above_s`` (or any video with
     ``long_run.mode = "windows"``) is analysed in sampled windows, each a
-    clip at its elapsed time (:mod:`formcheck.windows_pose`); its pose
+    clip at its elapsed time (:mod:`formcheck.capture.windows_pose`); its pose
     results are checkpointed beside ``out_dir`` so an interrupted run resumes.
     """
     from formcheck.analysis import analyze_clip
-    from formcheck.findings import all_findings
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
+    from formcheck.capture.video import check_duration
     from formcheck.outdir import check_output_dir, staged_output
     from formcheck.report.json_report import build_report
     from formcheck.report.strides_csv import write_strides_csv
-    from formcheck.summary import summarize
-    from formcheck.video import check_duration
 
     check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
+    from formcheck.capture.windows_pose import WindowedVideo, analyze_windows
     from formcheck.longrun import use_windows
-    from formcheck.windows_pose import WindowedVideo, analyze_windows
 
     poses: list[PoseResult] = []
     clips = []
@@ -381,7 +381,7 @@ def analyze_run(
         not_running_reason=not_running,
     )
     if windowed:
-        from formcheck.windows_pose import add_long_run_report
+        from formcheck.capture.windows_pose import add_long_run_report
 
         add_long_run_report(report, windowed)
     with staged_output(out_dir, inputs=videos) as staging:
@@ -391,7 +391,7 @@ def analyze_run(
         (staging / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         write_strides_csv(report, staging / "strides.csv")
         if windowed:
-            from formcheck.windows_pose import write_long_run_outputs
+            from formcheck.capture.windows_pose import write_long_run_outputs
 
             write_long_run_outputs(report, clips, sources, windowed, staging, html=html)
         elif html or annotated_video:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's formcheck
 
+from formcheck.capture.model_bundle import build_bundle, default_model_path
 from formcheck.errors import ModelError
-from formcheck.model_bundle import build_bundle, default_model_path
 
 
 def main(argv: list[str] | None = None) -> int:

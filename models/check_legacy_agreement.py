@@ -1,7 +1,7 @@
 """Compare our pose bundle with MediaPipe 0.10.21's legacy ``mp.solutions.pose`` on real footage.
 
 A check to run by hand, not in CI. Frames are decoded once here (upright RGB,
-through ``formcheck.video``); the legacy solution
+through ``formcheck.capture.video``); the legacy solution
 (``Pose(static_image_mode=True, model_complexity=1)``) runs in a throwaway
 virtual environment with ``mediapipe==0.10.21`` and ``numpy<2``, and the Tasks
 API ``PoseLandmarker`` with our bundle runs here in IMAGE mode. For each clip it
@@ -70,7 +70,7 @@ def ensure_legacy_python(venv: Path, wheel: Path | None) -> Path:
 
 def decode_frames(clip: Path, step: int) -> tuple[np.ndarray, tuple[int, int]]:
     """Return every ``step``-th upright RGB frame of ``clip`` and its (width, height)."""
-    from formcheck.video import iter_frames, probe_video
+    from formcheck.capture.video import iter_frames, probe_video
 
     info = probe_video(clip)
     frames = [f.rgb for f in iter_frames(info) if f.index % step == 0]
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sys.path.insert(0, str(REPO))
-    from formcheck.model_bundle import WHEEL_FILENAME, verify_bundle
+    from formcheck.capture.model_bundle import WHEEL_FILENAME, verify_bundle
 
     bundle = verify_bundle(args.bundle)
     legacy_python = args.legacy_python or ensure_legacy_python(

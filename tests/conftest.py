@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from formcheck.config import GaitConfig
-from formcheck.contact import Contact
-from formcheck.gait import detect_leg_contacts
+from formcheck.gait.contact import Contact
+from formcheck.gait.events import detect_leg_contacts
 
 FOOTAGE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "footage"
 

@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 
 from formcheck.analysis import AnalysisOptions, ClipAnalysis, analyze_clip
+from formcheck.assess.findings import Finding, all_findings
+from formcheck.assess.summary import RunSummary, summarize
+from formcheck.capture.video import iter_frames, probe_video
 from formcheck.config import Config
-from formcheck.findings import Finding, all_findings
 from formcheck.pipeline import PoseResult, extract_pose
-from formcheck.summary import RunSummary, summarize
-from formcheck.video import iter_frames, probe_video
 from tests.conftest import FOOTAGE_DIR, write_clip
 
 _WORK = Path(tempfile.mkdtemp(prefix="formcheck-footage-"))

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_clip
+from formcheck.assess.findings import Status, late_run_slouch
+from formcheck.assess.summary import summarize
+from formcheck.assess.validation import ClipErrors
 from formcheck.config import Config
-from formcheck.findings import Status, late_run_slouch
-from formcheck.summary import summarize
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
 from formcheck.synthetic.noise import NoiseParams
-from formcheck.validation import ClipErrors
 from tools.accuracy_report import CAMERA_720P, RUNNERS, runner_errors
 
 SEEDS = range(8)

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisOptions, analyze_clip
+from formcheck.assess.findings import all_findings
+from formcheck.assess.summary import summarize
+from formcheck.assess.validation import clip_errors, drift_error_deg
 from formcheck.config import Config
-from formcheck.findings import all_findings
 from formcheck.pipeline import RunResult, analyze_run
-from formcheck.summary import summarize
 from formcheck.synthetic.truth import Truth, read_truth
-from formcheck.validation import clip_errors, drift_error_deg
 
 pytestmark = pytest.mark.integration
 

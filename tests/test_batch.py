@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from formcheck.batch import (
+from formcheck.config import Config
+from formcheck.errors import VideoError
+from formcheck.jobs.batch import (
     MEMORY_PER_JOB_BYTES,
     find_videos,
     plan_items,
     pool_size,
     run_batch,
 )
-from formcheck.config import Config
-from formcheck.errors import VideoError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 

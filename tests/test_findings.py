@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from formcheck.assess.findings import heel_strike, late_run_slouch, overstride
+from formcheck.assess.summary import ContactRow, RunStride, RunSummary
 from formcheck.config import FindingsConfig
-from formcheck.findings import heel_strike, late_run_slouch, overstride
 from formcheck.metrics.intervals import median_interval, outlying
 from formcheck.metrics.posture import Drift
-from formcheck.summary import ContactRow, RunStride, RunSummary
 
 
 def test_median_interval_ranks_and_coverage_by_hand() -> None:

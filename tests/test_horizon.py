@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.horizon import detect_segments, roll_from_lines, runner_mask, segment_rolls
+from formcheck.gait.horizon import detect_segments, roll_from_lines, runner_mask, segment_rolls
 from formcheck.landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,

@@ -1,11 +1,11 @@
-"""The ground-speed landing cue (formcheck.landing), with answers worked out by hand."""
+"""The ground-speed landing cue (formcheck.gait.landing), with answers worked out by hand."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from formcheck.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
+from formcheck.gait.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
 from tests.conftest import near_contacts
 
 

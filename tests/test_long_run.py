@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy.stats import theilslopes
 
-import formcheck.clean as clean_module
+import formcheck.gait.clean as clean_module
 import formcheck.metrics.posture as posture_module
 from formcheck.metrics.trend import MAX_THEIL_SEN_POINTS, even_sample, theil_sen
 
@@ -94,7 +94,7 @@ _HOUR_SCRIPT = """
 import json, resource, time
 from formcheck.analysis import analyze_clip
 from formcheck.config import Config
-from formcheck.summary import summarize
+from formcheck.assess.summary import summarize
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import long_synthetic_track
 

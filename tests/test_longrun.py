@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisOptions
+from formcheck.capture.video import VideoInfo
 from formcheck.config import Config, LongRunConfig, with_overrides
 from formcheck.errors import ConfigError
 from formcheck.longrun import (
@@ -21,7 +22,6 @@ from formcheck.longrun import (
 )
 from formcheck.pipeline import PoseResult
 from formcheck.synthetic import RunnerParams, synthetic_track
-from formcheck.video import VideoInfo
 
 
 def test_plan_30_minutes_default() -> None:
@@ -108,7 +108,7 @@ def _config() -> Config:
 @pytest.fixture(scope="module")
 def whole_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """An uninterrupted windows run of a 100 s synthetic video (3 windows of 9 s)."""
-    from formcheck.windows_pose import analyze_windows
+    from formcheck.capture.windows_pose import analyze_windows
 
     tmp = tmp_path_factory.mktemp("whole")
     return analyze_windows(
@@ -122,8 +122,8 @@ def whole_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_windows_resume_after_interruption(tmp_path: Path, whole_run: Any) -> None:
+    from formcheck.capture.windows_pose import analyze_windows
     from formcheck.checkpoint import resume_dir_for
-    from formcheck.windows_pose import analyze_windows
 
     info, config = _long_info(tmp_path), _config()
     out = tmp_path / "out"
@@ -187,11 +187,11 @@ def test_checkpoints_of_another_job_are_discarded(tmp_path: Path) -> None:
 
 
 def test_long_run_report_block(whole_run: Any) -> None:
-    from formcheck.findings import all_findings
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
+    from formcheck.capture.windows_pose import add_long_run_report
     from formcheck.report.json_report import build_report
     from formcheck.report.windows import windows_plot, windows_table
-    from formcheck.summary import summarize
-    from formcheck.windows_pose import add_long_run_report
 
     run, config = whole_run, _config()
     info = run.info
@@ -316,7 +316,7 @@ def test_iter_frames_between_seeks_to_exact_frames(tmp_path: Path) -> None:
     frames 30..59, each recognised by its grey level."""
     import av
 
-    from formcheck.video import iter_frames_between, probe_video
+    from formcheck.capture.video import iter_frames_between, probe_video
 
     path = tmp_path / "ramp.mp4"
     with av.open(str(path), "w") as container:

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck import model_bundle
-from formcheck.errors import ModelError
-from formcheck.model_bundle import (
+from formcheck.capture import model_bundle
+from formcheck.capture.model_bundle import (
     BUNDLE_FILENAME,
     BUNDLE_SHA256,
     WHEEL_FILENAME,
@@ -20,6 +19,7 @@ from formcheck.model_bundle import (
     default_model_path,
     verify_bundle,
 )
+from formcheck.errors import ModelError
 
 CACHED_WHEEL = Path(__file__).resolve().parent.parent / "models" / ".cache" / WHEEL_FILENAME
 

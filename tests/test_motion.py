@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.motion import FrameDiffer, moving_box, repeated_frames, unique_frame_rate
-from formcheck.track import PoseTrack
+from formcheck.capture.motion import FrameDiffer, moving_box, repeated_frames, unique_frame_rate
+from formcheck.capture.track import PoseTrack
 
 
 def test_tripled_frames_are_repeats_and_a_still_scene_is_not() -> None:

@@ -140,10 +140,10 @@ def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
 
     import numpy as np
 
+    from formcheck.capture.video import iter_frames, probe_video
     from formcheck.config import Config
     from formcheck.outdir import check_output_dir
     from formcheck.pipeline import PEOPLE_NAME, extract_pose, write_pose_outputs
-    from formcheck.video import iter_frames, probe_video
 
     sample = Path(__file__).parents[1] / "sample_videos" / "forefoot.mp4"
     frames = [f.rgb for f in islice(iter_frames(probe_video(sample)), 90)]
@@ -167,10 +167,10 @@ def test_pose_cache_is_reused_only_when_it_matches(tmp_path: Path) -> None:
 
 def test_report_records_the_facts_the_user_gave() -> None:
     from formcheck.analysis import AnalysisOptions, analyze_clip
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
     from formcheck.config import Config
-    from formcheck.findings import all_findings
     from formcheck.report.json_report import build_report
-    from formcheck.summary import summarize
 
     track, _ = synthetic_track(params=RunnerParams(), duration_s=8, fps=60, seed=3)
     config = Config()
@@ -202,7 +202,7 @@ def test_native_log_lines_reach_the_terminal_only_with_verbose(tmp_path: Path) -
 
     import numpy as np
 
-    from formcheck.video import iter_frames, probe_video
+    from formcheck.capture.video import iter_frames, probe_video
 
     sample = Path(__file__).parents[1] / "sample_videos" / "forefoot.mp4"
     frames = [f.rgb for f in islice(iter_frames(probe_video(sample)), 20)]

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck.capture.pose import detect_poses, worker_count
+from formcheck.capture.video import iter_frames, probe_video
 from formcheck.config import PoseConfig
 from formcheck.errors import ConfigError
-from formcheck.pose import detect_poses, worker_count
-from formcheck.video import iter_frames, probe_video
 from tests.conftest import write_clip
 
 SAMPLE = Path(__file__).parents[1] / "sample_videos" / "efficient.mp4"

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.assess.summary import RunSummary
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.metrics.intervals import MAD_TO_SD
-from formcheck.summary import RunSummary
 from tests.conftest import footage
 from tests.footage_support import analysed, eye_labelled_errors, finding
 

@@ -21,15 +21,15 @@ import av
 import numpy as np
 
 from formcheck.analysis import AnalysisOptions, ClipAnalysis, analyze_clip
+from formcheck.assess.findings import all_findings
+from formcheck.assess.summary import summarize
+from formcheck.capture.video import VideoInfo, probe_video
 from formcheck.config import Config
-from formcheck.findings import all_findings
 from formcheck.report.json_report import build_report
-from formcheck.summary import summarize
 from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
 from formcheck.synthetic.render import render_clip
-from formcheck.video import VideoInfo, probe_video
 
 FPS = 60.0
 # A runner who leans more as the run goes on, lands ahead of the body on a heel.

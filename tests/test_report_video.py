@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.draw import FLAG_COLOUR
+from formcheck.capture.video import probe_video
 from formcheck.outdir import check_output_dir
 from formcheck.report.annotate import (
     KEYFRAME_INTERVAL_S,
@@ -21,9 +21,9 @@ from formcheck.report.annotate import (
     build_plan,
     output_geometry,
 )
+from formcheck.report.draw import FLAG_COLOUR
 from formcheck.report.visual import write_visual_outputs
 from formcheck.synthetic.landmarks import synthetic_track
-from formcheck.video import probe_video
 from tests.test_report_fixtures import (
     FPS,
     SLOUCHING_OVERSTRIDER,

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisOptions, ClipAnalysis, analyze_clip
-from formcheck.clean import clean_track
+from formcheck.assess.findings import Finding, all_findings
+from formcheck.assess.summary import summarize
+from formcheck.capture.track import PoseTrack
 from formcheck.config import Config
-from formcheck.findings import Finding, all_findings
+from formcheck.gait.clean import clean_track
+from formcheck.gait.rhythm import step_rhythm
 from formcheck.landmarks import leg_indices
-from formcheck.rhythm import step_rhythm
-from formcheck.summary import summarize
 from formcheck.synthetic import RunnerParams, synthetic_track
-from formcheck.track import PoseTrack
 
 CONFIG = Config()
 

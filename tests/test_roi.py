@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.roi import (
+from formcheck.capture.roi import (
     Roi,
     RunnerFollower,
     box_iou,
@@ -17,6 +16,7 @@ from formcheck.roi import (
     roi_around,
     same_person,
 )
+from formcheck.landmarks import NUM_LANDMARKS
 
 
 def _person(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

@@ -200,7 +200,7 @@ def test_facing_left_mirrors() -> None:
     tl, truth_l = synthetic_track(params=left, duration_s=2.0, fps=30.0, noise=NoiseParams.none())
     ox = cam.ground_origin_px[0]
     # Mirror image, with the person's sides exchanged (near leg = right vs left).
-    from formcheck.track import swap_sides
+    from formcheck.capture.track import swap_sides
 
     mirrored = swap_sides(tl.xy_px, slice(None))
     assert np.allclose(mirrored[..., 0], 2 * ox - tr.xy_px[..., 0], atol=1e-9)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
+from formcheck.capture.track import PoseTrack
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import noiseless_landmarks_px, synthetic_track
 from formcheck.synthetic.noise import NoiseParams
 from formcheck.synthetic.truth import Truth
-from formcheck.track import PoseTrack
 
 QUIET = NoiseParams.none()
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
+from formcheck.capture.model_bundle import verify_bundle
 from formcheck.errors import ModelError
-from formcheck.model_bundle import verify_bundle
 from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.draw import draw_frame
 from formcheck.synthetic.kinematics import RunnerParams

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import _strides
-from formcheck.clean import (
+from formcheck.gait.clean import (
     fill_gaps,
     fix_leg_swaps,
     hampel_mask,
@@ -17,8 +17,9 @@ from formcheck.clean import (
     merged_leg_frames,
     step_frequency_hz,
 )
-from formcheck.contact import Contact, LegName
-from formcheck.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
+from formcheck.gait.contact import Contact, LegName
+from formcheck.gait.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
+from formcheck.gait.scene import Scene, detect_facing
 from formcheck.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -49,7 +50,6 @@ from formcheck.metrics.contact_angles import (
 from formcheck.metrics.dynamics import asymmetry_percent, cadence_spm, duty_factor
 from formcheck.metrics.posture import posture_drift
 from formcheck.report.json_report import clean_json
-from formcheck.scene import Scene, detect_facing
 from tests.conftest import near_contacts
 
 

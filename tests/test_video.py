@@ -8,9 +8,9 @@ import av
 import numpy as np
 import pytest
 
+from formcheck.capture.video import check_duration, iter_frames, probe_video
 from formcheck.cli import main
 from formcheck.errors import VideoError
-from formcheck.video import check_duration, iter_frames, probe_video
 from tests.conftest import marker_frames, write_clip
 
 

@@ -11,12 +11,12 @@ import warnings
 import numpy as np
 
 from formcheck.analysis import analyze_clip
+from formcheck.assess.validation import ClipErrors, clip_errors
 from formcheck.config import Config
 from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import synthetic_track
 from formcheck.synthetic.noise import NoiseParams
-from formcheck.validation import ClipErrors, clip_errors
 
 # A phone on a tripod filming 720p landscape: the runner ~0.8 of the frame height.
 CAMERA_720P = CameraParams(

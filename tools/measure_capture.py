@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.capture.people import choose_runner, link_people, person_track
+from formcheck.capture.pose import Detections, detect_poses
+from formcheck.capture.video import probe_video
 from formcheck.config import Config
-from formcheck.people import choose_runner, link_people, person_track
-from formcheck.pose import Detections, detect_poses
-from formcheck.video import probe_video
 
 
 def _rate(det: Detections, path: Path) -> tuple[float, int]:

@@ -17,9 +17,9 @@ from pathlib import Path
 import cv2
 
 from formcheck.analysis import AnalysisOptions
+from formcheck.capture.video import iter_frames, probe_video
 from formcheck.config import Config
 from formcheck.pipeline import analyze_run
-from formcheck.video import iter_frames, probe_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_FLAGS = [

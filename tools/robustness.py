@@ -390,9 +390,9 @@ def score(
 def run_case(case: Case, workdir: Path, config: Any) -> dict[str, Any]:
     """Render one case, run the pipeline on it, and score it."""
     from formcheck.analysis import AnalysisOptions, analyze_clip
-    from formcheck.findings import all_findings
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
     from formcheck.pipeline import extract_pose
-    from formcheck.summary import summarize
 
     path = workdir / f"{case.name}.mp4"
     t0 = time.perf_counter()

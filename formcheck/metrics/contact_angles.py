@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from formcheck.contact import Contact
+from formcheck.gait.contact import Contact
 from formcheck.landmarks import LegIndices, leg_indices
 from formcheck.metrics.angles import (
     foot_strike_angle_deg,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.contact import Contact
+from formcheck.gait.contact import Contact
 from formcheck.metrics.trend import theil_sen
 
 

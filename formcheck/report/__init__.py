@@ -1,1 +1,2 @@
-"""Outputs: report.json, strides.csv, the HTML report, keyframes and the annotated video."""
+"""Outputs: report.json, strides.csv, the HTML report, keyframes and the annotated video,
+and the drawing helpers they share."""

@@ -30,7 +30,11 @@ import cv2
 import numpy as np
 
 from formcheck.analysis import ClipAnalysis
-from formcheck.draw import (
+from formcheck.capture.video import VideoInfo, iter_frames
+from formcheck.landmarks import leg_indices
+from formcheck.metrics.angles import hip_mid, knee_flexion_deg, shoulder_mid
+from formcheck.progress import NullProgress, ProgressReporter
+from formcheck.report.draw import (
     FAR_COLOUR,
     FLAG_COLOUR,
     NEAR_COLOUR,
@@ -47,10 +51,6 @@ from formcheck.draw import (
     text_size,
     ui_scale,
 )
-from formcheck.landmarks import leg_indices
-from formcheck.metrics.angles import hip_mid, knee_flexion_deg, shoulder_mid
-from formcheck.progress import NullProgress, ProgressReporter
-from formcheck.video import VideoInfo, iter_frames
 
 ENCODER = "libx264"
 PIX_FMT = "yuv420p"

@@ -13,9 +13,9 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.analysis import ClipAnalysis
+from formcheck.assess.findings import Finding
+from formcheck.assess.summary import RunSummary
 from formcheck.config import Config, config_to_dict
-from formcheck.findings import Finding
-from formcheck.summary import RunSummary
 
 SCHEMA_VERSION = 1
 

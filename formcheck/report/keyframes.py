@@ -20,8 +20,10 @@ import cv2
 import numpy as np
 
 from formcheck.analysis import ClipAnalysis
-from formcheck.contact import Contact
-from formcheck.draw import (
+from formcheck.gait.contact import Contact
+from formcheck.landmarks import leg_indices
+from formcheck.metrics.angles import hip_mid, shoulder_mid
+from formcheck.report.draw import (
     FAR_COLOUR,
     FOOT_COLOUR,
     NEAR_COLOUR,
@@ -39,8 +41,6 @@ from formcheck.draw import (
     ui_scale,
     with_caption,
 )
-from formcheck.landmarks import leg_indices
-from formcheck.metrics.angles import hip_mid, shoulder_mid
 
 KEYFRAME_HEIGHT_PX = 640
 # Share of the body's box added on each side of the crop.

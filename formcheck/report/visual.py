@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.analysis import ClipAnalysis
+from formcheck.capture.video import VideoInfo
 from formcheck.progress import ProgressReporter
 from formcheck.report.annotate import grab_frames, write_annotated_video
 from formcheck.report.html import EmbeddedImage, build_html
@@ -29,7 +30,6 @@ from formcheck.report.keyframes import (
     select_keyframes,
 )
 from formcheck.report.plots import all_plots
-from formcheck.video import VideoInfo
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.capture.video import VideoInfo
 from formcheck.report.html import EmbeddedImage, build_html, esc
 from formcheck.report.keyframes import encode_image, render_keyframe, select_keyframes
 from formcheck.report.plots import (
@@ -25,7 +26,6 @@ from formcheck.report.plots import (
     _render,
     all_plots,
 )
-from formcheck.video import VideoInfo
 
 HTML_JPEG_QUALITY = 85
 
@@ -162,7 +162,7 @@ def write_window_visuals(
     out_dir : Path
         The staging folder.
     """
-    from formcheck.windows_pose import window_frame_image
+    from formcheck.capture.windows_pose import window_frame_image
 
     specs = select_keyframes(report, clips)
     frames: dict[tuple[int, int], np.ndarray] = {}

@@ -3,7 +3,7 @@
 Used by the integration tests, the sample generator's detection check and
 ``tools/measure_bias.py``. Deliberately independent of the analysis pipeline:
 it calls ``mediapipe.tasks.python.vision.PoseLandmarker`` directly (as a
-context manager) with the bundle :func:`formcheck.model_bundle.verify_bundle`
+context manager) with the bundle :func:`formcheck.capture.model_bundle.verify_bundle`
 returns.
 """
 
@@ -16,8 +16,8 @@ from typing import Literal
 
 import numpy as np
 
+from formcheck.capture.model_bundle import verify_bundle
 from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.model_bundle import verify_bundle
 
 Mode = Literal["video", "image"]
 

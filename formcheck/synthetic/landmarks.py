@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck import landmarks as lm
+from formcheck.capture.track import PoseTrack
 from formcheck.synthetic.camera import (
     CameraParams,
     camera_x_m,
@@ -21,7 +22,6 @@ from formcheck.synthetic.camera import (
 from formcheck.synthetic.kinematics import RunnerParams, landmark_depth_m, landmarks_world
 from formcheck.synthetic.noise import CorruptionLog, NoiseParams, TrackArrays, corrupt
 from formcheck.synthetic.truth import Truth, compute_truth
-from formcheck.track import PoseTrack
 
 GENERATOR_ID = "formcheck.synthetic/1"
 

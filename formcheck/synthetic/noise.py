@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck import landmarks as lm
-from formcheck.track import swap_sides
+from formcheck.capture.track import swap_sides
 
 
 @dataclass(frozen=True)

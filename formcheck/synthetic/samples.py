@@ -11,7 +11,7 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formcheck.model_bundle import sha256_file
+from formcheck.capture.model_bundle import sha256_file
 from formcheck.synthetic.camera import CameraParams
 from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.render import render_clip, truth_path_for

@@ -51,8 +51,8 @@ def _main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     cpu = int(timeout_s) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    from formcheck.capture.video import probe_video
     from formcheck.errors import FormcheckError
-    from formcheck.video import probe_video
 
     try:
         info = probe_video(path)

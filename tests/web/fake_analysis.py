@@ -20,10 +20,10 @@ from typing import Any
 
 from django.conf import settings
 
+from formcheck.capture.video import probe_video
 from formcheck.errors import AnalysisError
 from formcheck.jobs.analyze import clip_options
 from formcheck.progress import ProgressReporter
-from formcheck.video import probe_video
 
 
 def analyze(session: Any, out_dir: Path, progress: ProgressReporter) -> None:

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from formcheck.capture.video import probe_video
 from formcheck.jobs.runner import execute
-from formcheck.video import probe_video
 from formcheck.web.models import Job
 from tests.web.conftest import upload_bytes
 

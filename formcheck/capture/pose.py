@@ -1,7 +1,7 @@
 """Pose estimation: MediaPipe PoseLandmarker over a video, several people per frame.
 
-This stage reads frames (through :mod:`formcheck.video`) and returns every
-person candidate per frame; :mod:`formcheck.people` links candidates into
+This stage reads frames (through :mod:`formcheck.capture.video`) and returns every
+person candidate per frame; :mod:`formcheck.capture.people` links candidates into
 identities and picks the runner. IMAGE mode (every frame on its own) is the
 default; see ``docs/pose.md`` for the measurement behind that choice. In
 IMAGE mode frames are independent, so several landmarkers run on
@@ -25,13 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.config import PoseConfig
-from formcheck.errors import ConfigError, ModelError
-from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.model_bundle import sha256_file, verify_bundle
-from formcheck.motion import FrameDiffer
-from formcheck.progress import NullProgress, ProgressReporter
-from formcheck.roi import (
+from formcheck.capture.model_bundle import sha256_file, verify_bundle
+from formcheck.capture.motion import FrameDiffer
+from formcheck.capture.roi import (
     SMALL_TARGET_SHARE,
     Box,
     Roi,
@@ -40,7 +36,11 @@ from formcheck.roi import (
     matches_target,
     same_person,
 )
-from formcheck.video import Frame, VideoInfo, iter_frames
+from formcheck.capture.video import Frame, VideoInfo, iter_frames
+from formcheck.config import PoseConfig
+from formcheck.errors import ConfigError, ModelError
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.progress import NullProgress, ProgressReporter
 
 # Most worker threads used by default (each holds its own landmarker).
 _MAX_DEFAULT_WORKERS = 4
@@ -63,7 +63,7 @@ class Detections:
         Image coordinates in pixels; NaN in empty slots. The first
         ``num_poses`` slots are the whole frame's candidates in MediaPipe's
         order (no identity); with ``runner_crop`` one more slot holds the
-        candidate found on the crop around the runner (:mod:`formcheck.roi`),
+        candidate found on the crop around the runner (:mod:`formcheck.capture.roi`),
         mapped back to frame pixels.
     z, visibility, presence : ndarray of float32, shape (n_frames, n_slots, 33)
     timestamps_s : ndarray, shape (n_frames,)
@@ -75,7 +75,7 @@ class Detections:
         ``[x0, y0, width, height]`` of the crop the pose model ran on, NaN on
         frames where it ran on the whole frame only.
     repeated : ndarray of bool, shape (n_frames,)
-        The frame repeats the one before (:mod:`formcheck.motion`).
+        The frame repeats the one before (:mod:`formcheck.capture.motion`).
     """
 
     xy_px: np.ndarray
@@ -134,7 +134,7 @@ def detect_poses(
         per-frame work shares this single decode of the video.
     frames : iterable of Frame, optional
         The frames to analyse (e.g. one window of a long video, from
-        :func:`formcheck.video.iter_frames_between`); default every frame
+        :func:`formcheck.capture.video.iter_frames_between`); default every frame
         of ``info``. ``info.n_frames`` should then be their number.
 
     Returns
@@ -243,7 +243,7 @@ class _Found:
 def _detect_frame(landmarker: Any, rgb: np.ndarray, roi: Roi | None) -> _Found:
     """The whole frame, then the crop ``roi`` when no candidate covers it or it is small.
 
-    For a small target (under :data:`~formcheck.roi.SMALL_TARGET_SHARE` of
+    For a small target (under :data:`~formcheck.capture.roi.SMALL_TARGET_SHARE` of
     the frame height) the crop always runs and its candidate replaces the
     whole frame's copy of the same person: at full resolution its landmarks
     are the better ones (on ``sprint_start_b4`` the whole frame's torso of

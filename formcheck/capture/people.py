@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from formcheck.capture.pose import Detections
+from formcheck.capture.track import PoseTrack
 from formcheck.errors import NoPersonError
 from formcheck.landmarks import (
     LEFT_ANKLE,
@@ -26,8 +28,6 @@ from formcheck.landmarks import (
     RIGHT_HIP,
     RIGHT_SHOULDER,
 )
-from formcheck.pose import Detections
-from formcheck.track import PoseTrack
 
 # A candidate joins an identity only if its centre moved less than this many
 # torso lengths since the identity was last seen.

@@ -154,7 +154,7 @@ def source_cache_dir() -> Path | None:
         (next to ``pyproject.toml`` and ``models/``; an installed copy has
         neither), else ``None``.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "models").is_dir():
         return root / "models" / ".cache"
     return None

@@ -16,7 +16,7 @@ one cheap difference:
 - **The moving region.** A running person moves; a bystander standing by
   does not. The differences, kept with a short memory, give the box where
   the picture moves, which is where the pose stage looks for a runner the
-  whole frame missed (:mod:`formcheck.roi`).
+  whole frame missed (:mod:`formcheck.capture.roi`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from formcheck.roi import Box
+from formcheck.capture.roi import Box
 
 # Width of the grey image the differences are taken on, pixels.
 DIFF_WIDTH_PX = 160

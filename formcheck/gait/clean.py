@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import butter, sosfiltfilt
 
+from formcheck.capture.track import PoseTrack
 from formcheck.config import CleanConfig
 from formcheck.landmarks import (
     LEFT_ANKLE,
@@ -42,7 +43,6 @@ from formcheck.landmarks import (
     RIGHT_SHOULDER,
 )
 from formcheck.metrics.intervals import MAD_TO_SD
-from formcheck.track import PoseTrack
 
 Side = Literal["left", "right"]
 
@@ -504,7 +504,7 @@ def refilter_at_step(
     ----------
     clean : CleanTrack
     step_hz : float
-        Step frequency in video time (from :mod:`formcheck.rhythm`).
+        Step frequency in video time (from :mod:`formcheck.gait.rhythm`).
     time_scale : float
         Real seconds per video second (1 for real time, 1/8 for 8x slow motion).
     config : CleanConfig

@@ -1,6 +1,6 @@
 """Initial contact from the heel's ground speed: a second landing cue.
 
-The landing is first timed on the foot's height (:mod:`formcheck.gait`).
+The landing is first timed on the foot's height (:mod:`formcheck.gait.events`).
 On real footage that cue can be several frames off: checked against
 landings placed by eye on four 30 fps treadmill clips, MediaPipe's heel
 point hovered 15-25 px above its stance level for three frames after the

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.capture.track import PoseTrack
 from formcheck.errors import FormcheckError
 from formcheck.landmarks import NAMES, NUM_LANDMARKS
-from formcheck.track import PoseTrack
 
 TRACK_FORMAT_VERSION = 1
 _HASH_SPAN_BYTES = 1 << 20

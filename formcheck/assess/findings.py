@@ -12,9 +12,9 @@ from typing import Literal
 
 import numpy as np
 
+from formcheck.assess.summary import RunSummary
 from formcheck.config import FindingsConfig
 from formcheck.metrics.intervals import MedianInterval, median_interval, outlying
-from formcheck.summary import RunSummary
 
 Status = Literal["ok", "caution", "flag", "unknown"]
 FindingId = Literal["forward_lean", "heel_strike", "overstride", "late_run_slouch"]

@@ -6,7 +6,7 @@ and the ground level come from the line through the points where the feet
 rest on the ground: the lower envelope of heel and toe positions, fitted
 robustly (Theil-Sen through per-bin high quantiles). The analysis keeps that
 ground level but replaces the roll by the one from straight scene lines
-(:mod:`formcheck.horizon`), or by zero when they are unclear: MediaPipe's
+(:mod:`formcheck.gait.horizon`), or by zero when they are unclear: MediaPipe's
 foot points slide along the shoe and tilt the feet's line by several
 degrees. A low camera sees the belt edge in perspective, so the belt edge
 itself is not used either.

@@ -1,7 +1,7 @@
 """Pose for long-run mode: seek to each window, run the pose model, checkpoint it.
 
 Each window is decoded from the keyframe before its start
-(:func:`formcheck.video.iter_frames_between`), never from the start of the
+(:func:`formcheck.capture.video.iter_frames_between`), never from the start of the
 video, and analysed on its own: people linked and the runner chosen within
 the window, the camera roll from scene lines in a few of its frames. Each
 finished window is checkpointed (:mod:`formcheck.checkpoint`) before the
@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.capture.track import PoseTrack
+from formcheck.capture.video import VideoInfo, iter_frames_between
 from formcheck.checkpoint import CheckpointStore
 from formcheck.config import Config
-from formcheck.horizon import LINE_ROLL_METHOD
+from formcheck.gait.horizon import LINE_ROLL_METHOD
 from formcheck.longrun import Window
 from formcheck.progress import NullProgress, ProgressReporter, SpanProgress
-from formcheck.track import PoseTrack
-from formcheck.video import VideoInfo, iter_frames_between
 
 #: Called after each window: (window index, whether it came from a checkpoint).
 WindowHook = Callable[[int, bool], None]
@@ -74,9 +74,9 @@ def _detect_window(
     info: VideoInfo, window: Window, *, config: Config, progress: ProgressReporter
 ) -> tuple[Any, float]:
     """Pose of one window (MediaPipe); returns the PoseResult and the first frame's time."""
-    from formcheck.people import choose_runner, link_people, person_track
+    from formcheck.capture.people import choose_runner, link_people, person_track
+    from formcheck.capture.pose import detect_poses
     from formcheck.pipeline import PoseResult, _FrameSampler, _people_summary
-    from formcheck.pose import detect_poses
 
     winfo = _window_info(info, window)
     first: list[float] = []
@@ -266,11 +266,11 @@ def analyze_windows(
     plus the time of its first frame.
     """
     from formcheck.analysis import analyze_clip
+    from formcheck.capture.model_bundle import verify_bundle
+    from formcheck.capture.pose import model_id_of
+    from formcheck.capture.track_io import cache_key
     from formcheck.longrun import plan_windows
-    from formcheck.model_bundle import verify_bundle
     from formcheck.pipeline import _pose_settings
-    from formcheck.pose import model_id_of
-    from formcheck.track_io import cache_key
 
     lr = config.long_run
     windows = plan_windows(duration_s=info.duration_s, window_s=lr.window_s, every_s=lr.every_s)

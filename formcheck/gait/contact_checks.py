@@ -1,7 +1,7 @@
 """Checks across one clip's contacts: duplicates, leg alternation, contact times.
 
 Each takes the contacts of both legs in time order and returns them with
-the implausible ones marked (:func:`formcheck.gait.detect_contacts` runs
+the implausible ones marked (:func:`formcheck.gait.events.detect_contacts` runs
 all three).
 """
 
@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from formcheck.contact import Contact
+from formcheck.gait.contact import Contact
 
 _DUPLICATE_REASON = "duplicate: overlaps another contact of the same leg"
 _SEQUENCE_REASON = "leg label breaks the left-right alternation (near and far swapped here)"

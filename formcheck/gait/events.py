@@ -20,9 +20,9 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from formcheck.config import GaitConfig
-from formcheck.contact import Contact, LegName
-from formcheck.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
-from formcheck.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
+from formcheck.gait.contact import Contact, LegName
+from formcheck.gait.contact_checks import check_contact_times, check_leg_sequence, drop_duplicates
+from formcheck.gait.landing import fused_landing, ground_speed, ground_speed_landing, heel_velocity
 from formcheck.landmarks import LEFT_HIP, RIGHT_HIP, leg_indices, other_side
 
 # At initial contact the foot is at least this far (share of its fore-aft
@@ -201,7 +201,7 @@ def detect_leg_contacts(
     cycle, stance is where the foot rests on the ground between its most
     forward and most backward points, and the events are timed on the
     vertical signal. A landing that the heel's ground speed puts elsewhere
-    (:func:`formcheck.landing.fused_landing`) is timed on the ground speed
+    (:func:`formcheck.gait.landing.fused_landing`) is timed on the ground speed
     instead.
 
     Parameters
@@ -213,7 +213,7 @@ def detect_leg_contacts(
     heel_forward : ndarray, shape (n_frames,)
         Unfiltered heel position ahead of the hip midpoint, px, NaN where
         the heel was not measured: the second landing cue
-        (:mod:`formcheck.landing`).
+        (:mod:`formcheck.gait.landing`).
     measured : ndarray of bool, shape (n_frames,)
         Frames where the leg's foot, knee and hip were measured.
     times_s : ndarray, shape (n_frames,)

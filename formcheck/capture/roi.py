@@ -6,7 +6,7 @@ often not found; on a crop around the runner the same model finds them on
 every frame. A bystander nearer the camera can also take the detection. So
 the pose stage follows the runner with a crop: the runner's last landmark
 box, moved on by its velocity and widened by a margin, or (before the runner
-has been seen) the region where the picture moves (:mod:`formcheck.motion`).
+has been seen) the region where the picture moves (:mod:`formcheck.capture.motion`).
 
 Coordinates: a crop is cut from the frame at full resolution, never resized,
 so its aspect ratio is the frame's pixels' own. MediaPipe's normalised

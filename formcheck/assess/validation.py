@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.analysis import ClipAnalysis
-from formcheck.summary import RunSummary
+from formcheck.assess.summary import RunSummary
 
 
 @dataclass(frozen=True)

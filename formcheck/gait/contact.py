@@ -29,9 +29,9 @@ class Contact:
         Whether both events were timed to a fraction of a frame on a
         complete contact (true for usable contacts, and for contacts only
         lacking measured landmarks for their angles); cadence uses timed
-        contacts (strides: :func:`formcheck.contact_checks.is_step_of_its_leg`).
+        contacts (strides: :func:`formcheck.gait.contact_checks.is_step_of_its_leg`).
     ic_cue : {"foot height", "ground speed"}
-        Which cue timed the landing (:mod:`formcheck.landing`).
+        Which cue timed the landing (:mod:`formcheck.gait.landing`).
     landing_usable : bool
         Whether the landing alone is usable: true for usable contacts, and
         for those whose only fault is an unmeasured toe-off (the pose model
