@@ -397,6 +397,12 @@ def step_rhythm(xy: np.ndarray) -> Rhythm:
     fine = spectral_step_frames(xy[start:end], near_frames=step)
     if np.isfinite(fine):
         step = fine
+    # Less than a step at either end is the activity window's own edge, not
+    # a lead-in: kept, and not reported.
+    if start < step:
+        start = 0
+    if n - end < step:
+        end = n
     crossings = leg_crossings(xy[start:end]) + start
     reason = ""
     if start > 0 or end < n:
