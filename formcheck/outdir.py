@@ -92,15 +92,28 @@ def _check_output_dir(final_dir: Path, inputs: list[Path]) -> None:
                 f"{final_dir}: {expected}; found files formcheck does not write ({shown}), "
                 "so it is not replaced. Choose another -o"
             )
+    if final_dir.is_dir():
+        # Its contents are replaced in place when the folder itself cannot
+        # be renamed (a mount point), so it must take new entries.
+        _probe_writable(final_dir, final_dir)
     ancestor = final_dir.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
-    probe = ancestor / f".formcheck-probe-{secrets.token_hex(4)}"
+    _probe_writable(ancestor, final_dir)
+
+
+def _probe_writable(folder: Path, final_dir: Path) -> None:
+    probe = folder / f".formcheck-probe-{secrets.token_hex(4)}"
     try:  # the one sure test of writability (permission bits do not bind root)
         probe.mkdir()
     except OSError:
+        if folder == final_dir:
+            raise OutputError(
+                f"{final_dir}: cannot write into this output folder (read-only or "
+                "immutable). Choose another -o"
+            ) from None
         raise OutputError(
-            f"{final_dir}: cannot create the output folder: {ancestor} is not a writable folder"
+            f"{final_dir}: cannot create the output folder: {folder} is not a writable folder"
         ) from None
     probe.rmdir()
 
@@ -136,10 +149,37 @@ def staged_output(final_dir: Path, *, inputs: Iterable[Path] = ()) -> Iterator[P
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    backup: Path | None = None
-    if final_dir.exists():
-        backup = final_dir.parent / f".{final_dir.name}.old-{secrets.token_hex(4)}"
+    try:
+        _swap_into(final_dir, staging)
+    except OSError as exc:
+        raise OutputError(
+            f"{final_dir}: the analysis finished but could not be moved into place ({exc}); "
+            f"the complete results are in {staging}"
+        ) from exc
+
+
+def _swap_into(final_dir: Path, staging: Path) -> None:
+    """Put the staged folder at ``final_dir``, replacing an earlier output.
+
+    The folder is swapped whole by renames. A destination that cannot be
+    renamed (a mount point, such as a container's bind mount) has its
+    entries, all formcheck's (checked before), replaced one by one instead.
+    """
+    if not final_dir.exists():
+        os.replace(staging, final_dir)
+        return
+    backup = final_dir.parent / f".{final_dir.name}.old-{secrets.token_hex(4)}"
+    try:
         os.replace(final_dir, backup)
+    except OSError:
+        for entry in final_dir.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        for entry in staging.iterdir():
+            os.replace(entry, final_dir / entry.name)
+        staging.rmdir()
+        return
     os.replace(staging, final_dir)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    shutil.rmtree(backup, ignore_errors=True)

@@ -133,3 +133,46 @@ def test_cli_wants_clips_in_the_order_they_were_filmed(
     argv = ["analyze", "late.mp4", "early.mp4", "-o", str(tmp_path / "o")]
     assert main([*argv, "--elapsed", "45:00,5:00"]) == ConfigError.exit_code
     assert "expected increasing times" in capsys.readouterr().err
+
+
+def test_a_folder_that_cannot_be_renamed_gets_its_entries_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mount point (a container's bind mount) cannot be renamed: EBUSY.
+    out = tmp_path / "out"
+    with staged_output(out) as staging:
+        (staging / "report.json").write_text("first run")
+        (staging / "pose_0").mkdir()
+    real_replace = os.replace
+
+    def busy_folder(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
+        if Path(src) == out.resolve():
+            raise OSError(16, "Device or resource busy")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", busy_folder)
+    with staged_output(out) as staging:
+        (staging / "report.json").write_text("second run")
+        (staging / "strides.csv").write_text("rows")
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "strides.csv"]
+    assert (out / "report.json").read_text() == "second run"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
+
+
+def test_results_that_cannot_be_moved_into_place_are_named_not_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+
+    def refused(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "replace", refused)
+    with (
+        pytest.raises(OutputError, match="complete results are in") as caught,
+        staged_output(out) as staging,
+    ):
+        (staging / "report.json").write_text("{}")
+    assert str(staging) in str(caught.value)
+    assert (staging / "report.json").exists()
+    assert not out.exists()
