@@ -45,6 +45,12 @@ _TYPICAL_CADENCE_SPM = (150.0, 190.0)
 # Side-view check: in a side view the shoulders overlap in x; facing the
 # camera they are apart by most of a torso length.
 _FRONT_VIEW_SHOULDER_RATIO = 0.45
+# Share of the direction cues (toe ahead of heel, nose ahead of ears, per
+# frame) that must agree on the runner's facing. Correctly filmed side views
+# read 0.86-1.00 (tuning clips and rendered samples), front and rear views
+# 0.59-0.66. Below it the facing is a guess, and lean, strike and shank
+# angles all change sign with it.
+_MIN_FACING_AGREEMENT = 0.7
 # Cadence cross-check: timed contacts needed, and the relative disagreement
 # with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
@@ -489,6 +495,7 @@ def _running_check(
     clock: Clock,
     duty: float,
     hip_low_share: float,
+    facing_agreement: float,
     config: Config,
 ) -> str:
     """Why the clip does not show running ("" when it does)."""
@@ -498,6 +505,14 @@ def _running_check(
         return (
             f"not a side view: the shoulders are {ratio:.2f} torso lengths apart across the "
             f"image (a side view shows below {_FRONT_VIEW_SHOULDER_RATIO}); film from the side"
+        )
+    if facing_agreement < _MIN_FACING_AGREEMENT:
+        return (
+            "the runner's direction of travel is unclear: only "
+            f"{100 * facing_agreement:.0f} % of the toe-heel and nose-ear cues agree (a side "
+            f"view gives over {100 * _MIN_FACING_AGREEMENT:.0f} %), and lean, foot strike and "
+            "overstride angles change sign with it; film from the side with the whole body "
+            "in view"
         )
     if not rhythm.found:
         cycling = _leg_cycling(clean_xy)
@@ -616,6 +631,7 @@ def analyze_clip(
         clock=clock,
         duty=duty,
         hip_low_share=_hip_low_share(runner_xy, contacts, stride_frames, scene.leg_length_px),
+        facing_agreement=agreement,
         config=config,
     )
     if clock == "assumed":

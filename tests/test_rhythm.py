@@ -22,7 +22,7 @@ from formcheck.capture.track import PoseTrack
 from formcheck.config import Config
 from formcheck.gait.clean import clean_track
 from formcheck.gait.rhythm import step_rhythm
-from formcheck.landmarks import leg_indices
+from formcheck.landmarks import LEFT_EAR, NOSE, RIGHT_EAR, leg_indices
 from formcheck.synthetic import RunnerParams, synthetic_track
 
 CONFIG = Config()
@@ -185,3 +185,27 @@ def test_step_not_doubled_by_uneven_steps_and_swapped_label_blocks() -> None:
     rhythm = step_rhythm(xy)
     step_frames = 60.0 * fps / cadence
     assert abs(rhythm.step_frames / step_frames - 1) < 0.02, (rhythm.step_frames, step_frames)
+
+
+def test_a_runner_whose_facing_is_a_coin_flip_gets_no_findings() -> None:
+    # Every other frame the toe-heel and nose-ear cues point backwards (as
+    # pose landmarks of a crouched sprinter or a garbled small runner can):
+    # half the cues agree, and every signed angle would be a guess.
+    track, _ = synthetic_track(params=RunnerParams(), duration_s=6.0, fps=60.0, seed=2)
+    xy = track.xy_px.copy()
+    odd = slice(1, None, 2)
+    for side in ("left", "right"):
+        leg = leg_indices(side)
+        xy[odd, leg.heel, 0], xy[odd, leg.toe, 0] = (
+            track.xy_px[odd, leg.toe, 0],
+            track.xy_px[odd, leg.heel, 0],
+        )
+    ears_x = 0.5 * (xy[odd, LEFT_EAR, 0] + xy[odd, RIGHT_EAR, 0])
+    xy[odd, NOSE, 0] = 2 * ears_x - xy[odd, NOSE, 0]
+    clip = analyze_clip(dataclasses.replace(track, xy_px=xy), config=CONFIG)
+    assert clip.facing_agreement < 0.6
+    assert not clip.running
+    assert "direction of travel is unclear" in clip.not_running_reason
+    assert all(f.status == "unknown" for f in _findings(clip).values())
+    # The same runner with consistent cues: findings given.
+    assert analyze_clip(track, config=CONFIG).running
