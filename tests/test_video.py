@@ -62,6 +62,8 @@ def _expect_cli_error(path: Path, fragment: str, capsys: pytest.CaptureFixture[s
     assert code != 0
     assert str(path) in err
     assert fragment in err
+    # FFmpeg's words, not its error number or class name.
+    assert "Errno" not in err and "Error:" not in err.split(fragment, 1)[-1]
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -86,7 +86,14 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"{path}: not a readable video ({exc.__class__.__name__}: {exc})") from exc
+        raise VideoError(f"{path}: not a readable video ({ffmpeg_reason(exc)})") from exc
+
+
+def ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's own words for a failure, without its error code and the path
+    (``Invalid data found when processing input``); the text otherwise."""
+    reason = getattr(exc, "strerror", None)
+    return str(reason) if reason else str(exc)
 
 
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.VideoStream:
@@ -136,7 +143,9 @@ def probe_video(path: str | Path) -> VideoInfo:
         except StopIteration:
             raise VideoError(f"{path}: expected at least one video frame, found 0") from None
         except av.error.FFmpegError as exc:
-            raise VideoError(f"{path}: the first frame cannot be decoded ({exc})") from exc
+            raise VideoError(
+                f"{path}: the first frame cannot be decoded ({ffmpeg_reason(exc)})"
+            ) from exc
         rotation = _normalise_rotation(float(getattr(first, "rotation", 0) or 0))
         width, height = first.width, first.height
         n_frames = int(stream.frames or 0)
@@ -245,7 +254,7 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
         except av.error.FFmpegError as exc:
             raise VideoError(
                 f"{path}: the video is corrupt: decoding failed after {index} of "
-                f"{info.n_frames} frames ({exc})"
+                f"{info.n_frames} frames ({ffmpeg_reason(exc)})"
             ) from exc
     if index < _TRUNCATION_TOLERANCE * info.n_frames:
         raise VideoError(
@@ -304,7 +313,7 @@ def iter_frames_between(info: VideoInfo, *, start_s: float, end_s: float) -> Ite
         except av.error.FFmpegError as exc:
             raise VideoError(
                 f"{path}: the video is corrupt: decoding failed in the window "
-                f"{start_s:.1f}-{end_s:.1f} s after {index} frames ({exc})"
+                f"{start_s:.1f}-{end_s:.1f} s after {index} frames ({ffmpeg_reason(exc)})"
             ) from exc
     if index == 0:
         raise VideoError(
