@@ -16,6 +16,7 @@ from formcheck.config import Config
 from formcheck.errors import VideoError
 from formcheck.jobs.batch import (
     MEMORY_PER_JOB_BYTES,
+    NOT_ANALYSED,
     find_videos,
     plan_items,
     pool_size,
@@ -31,8 +32,10 @@ def fake_analyse(
     """Writes a report like analyze does; a file holding b"bad" is a bad video."""
     if video.read_bytes().startswith(b"bad"):
         raise VideoError(f"{video}: not a readable video (test)")
+    walking = video.read_bytes().startswith(b"walk")
     report = {
-        "running": True,
+        "running": not walking,
+        "not_running_reason": "the gait looks like walking, not running" if walking else None,
         "summary": {
             "cadence_spm": 170.0 + len(video.stem),
             "trunk_lean_deg": 6.5,
@@ -113,6 +116,17 @@ def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
         "skipped",
     ]
     assert _csv(out / "summary.csv")[0]["cadence_spm"] == "171.00"  # read from its report
+
+
+def test_a_video_without_running_is_not_reported_ok(tmp_path: Path) -> None:
+    folder, out = _folder(tmp_path), tmp_path / "out"
+    (folder / "d.mp4").write_bytes(b"walking, filmed from the side")
+    lines: list[str] = []
+    result = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse, log=lines.append)
+    row = next(r for r in _csv(out / "summary.csv") if r["video"] == "d.mp4")
+    assert row["status"] == NOT_ANALYSED and "walking" in row["error"]
+    assert any("d.mp4: not analysed (the gait looks like walking" in line for line in lines)
+    assert result.failed == 1  # the bad file only: a walk is an answer, not a failure
 
 
 def test_batch_in_a_process_pool(tmp_path: Path) -> None:

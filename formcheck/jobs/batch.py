@@ -34,6 +34,9 @@ SUMMARY_HTML = "summary.html"
 #: 6.5-60 s 1080p clips, issue 14), with headroom.
 MEMORY_PER_JOB_BYTES = int(1.5 * 2**30)
 FINDINGS = ("forward_lean", "heel_strike", "overstride", "late_run_slouch")
+# Status of a video that was read and analysed but shows no running to measure
+# (too short, walking, not a side view): its reason is in the error column.
+NOT_ANALYSED = "not analysed"
 
 COLUMNS = (
     "video",
@@ -169,7 +172,10 @@ def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) ->
         mode="windows" if report.get("long_run") else "full",
     )
     if not report.get("running"):
+        # Analysed, but no running to measure: a result of its own, not "ok".
         row["error"] = report.get("not_running_reason")
+        if row.get("status") == "ok":
+            row["status"] = NOT_ANALYSED
     return row
 
 
@@ -316,7 +322,7 @@ def run_batch(
     ):
         item = next(i for i in todo if i.video.name == row["video"])
         rows[item.video] = row
-        detail = row["error"] if row["status"] == "failed" else f"{row['seconds']} s"
+        detail = row["error"] if row["status"] != "ok" else f"{row['seconds']} s"
         say(f"[{k}/{len(todo)}] {row['video']}: {row['status']} ({detail})")
         write_summary(out_root, [rows[i.video] for i in items if i.video in rows])
     result = BatchResult([rows[i.video] for i in items])
