@@ -220,8 +220,8 @@ def slow_motion_note(stored_spm: float) -> str:
         f"the step rhythm ({stored_spm:.0f} steps/min in stored time) looks like about "
         f"{mid:.1f}x slow motion ({lo:.1f}x-{hi:.1f}x for a runner at "
         f"{_TYPICAL_CADENCE_SPM[0]:.0f}-{_TYPICAL_CADENCE_SPM[1]:.0f} steps/min); lean, foot "
-        "strike and overstride are measured (angles need no clock); give --capture-fps "
-        "(e.g. 240) for cadence and contact time"
+        "strike and overstride need no clock and are measured where the landings allow; give "
+        "--capture-fps (e.g. 240) for cadence and contact time"
     )
 
 

@@ -337,7 +337,11 @@ def analyze_run(
     sources: list[tuple[VideoInfo, float]] = []  # per clip: video, start of the clip in it
     for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
         info = probe_video(video)
-        check_duration(info, min_duration_s=_min_duration_s(config, opts, info.fps))
+        check_duration(
+            info,
+            min_duration_s=_min_duration_s(config, opts, info.fps),
+            capture_fps=getattr(opts, "capture_fps", None),
+        )
         if use_windows(duration_s=info.duration_s, config=config.long_run):
             run = analyze_windows(
                 info,

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.capture.video import check_duration, iter_frames, probe_video
+from formcheck.capture.video import VideoInfo, check_duration, iter_frames, probe_video
 from formcheck.cli import main
 from formcheck.errors import VideoError
 from tests.conftest import marker_frames, write_clip
@@ -148,3 +148,13 @@ def test_too_short_for_two_strides(tmp_path: Path) -> None:
 
 def test_directory_is_not_a_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _expect_cli_error(tmp_path, "expected a video file", capsys)
+
+
+def test_too_short_with_a_capture_rate_says_how_much_real_time_it_holds() -> None:
+    info = VideoInfo(
+        path=Path("run.mp4"), width=608, height=1080, fps=30.0, n_frames=178,
+        duration_s=5.93, rotation_deg=0, codec="h264",
+    )  # fmt: skip
+    check_duration(info, min_duration_s=1.85)  # real time: long enough
+    with pytest.raises(VideoError, match=r"hold 0\.74 s of real time; leave --capture-fps out"):
+        check_duration(info, min_duration_s=7.38, capture_fps=240.0)

@@ -178,13 +178,28 @@ def probe_video(path: str | Path) -> VideoInfo:
     )
 
 
-def check_duration(info: VideoInfo, *, min_duration_s: float) -> None:
-    """Raise :class:`VideoError` if the clip is shorter than ``min_duration_s``."""
+def check_duration(
+    info: VideoInfo, *, min_duration_s: float, capture_fps: float | None = None
+) -> None:
+    """Raise :class:`VideoError` if the clip is shorter than ``min_duration_s``.
+
+    With ``capture_fps`` (slow motion) the message says how much real time
+    the clip holds at that rate: a real-time clip given a capture rate
+    holds a fraction of its length.
+    """
     if info.duration_s < min_duration_s:
-        raise VideoError(
+        message = (
             f"{info.path}: the clip is {info.duration_s:.2f} s long; at least "
             f"{min_duration_s:.2f} s is needed to hold two strides"
         )
+        if capture_fps:
+            real_s = info.duration_s * info.fps / capture_fps
+            message += (
+                f" (with --capture-fps {capture_fps:g} its {info.fps:g}-fps frames hold "
+                f"{real_s:.2f} s of real time; leave --capture-fps out unless the clip is "
+                "slow motion)"
+            )
+        raise VideoError(message)
 
 
 def _count_packets(path: Path) -> int:
