@@ -640,10 +640,17 @@ def analyze_clip(
         contacts, runner_xy=runner_xy, times_s=times, leg_length_px=scene.leg_length_px,
         lean=lean,
     )  # fmt: skip
-    warnings += _degradation_warnings(
-        track, clean, scene, contacts, fps if clock != "assumed" else float("nan"), agreement,
-        roll_source,
-    )  # fmt: skip
+    if reason:
+        # Nothing analysed: only what explains the refusal stays, and the
+        # slow-motion note (the frame rate, the roll, the span and the
+        # contacts qualify numbers not given).
+        warnings = warnings[:1] if clock == "assumed" else []  # the slow-motion note
+        warnings += _detection_warning(track)
+    else:
+        warnings += _degradation_warnings(
+            track, clean, scene, contacts, fps if clock != "assumed" else float("nan"),
+            agreement, roll_source,
+        )  # fmt: skip
     return ClipAnalysis(
         track=track,
         clean=clean,
@@ -674,6 +681,12 @@ def analyze_clip(
     )
 
 
+def _detection_warning(track: PoseTrack) -> list[str]:
+    """The one warning that still explains a clip with no running analysed."""
+    rate = track.detection_rate
+    return [f"the runner was detected on only {100 * rate:.0f} % of frames"] if rate < 0.9 else []
+
+
 def _degradation_warnings(
     track: PoseTrack,
     clean: CleanTrack,
@@ -684,10 +697,7 @@ def _degradation_warnings(
     roll_source: str,
 ) -> list[str]:
     """Warnings about data that is usable but degraded."""
-    out: list[str] = []
-    rate = track.detection_rate
-    if rate < 0.9:
-        out.append(f"the runner was detected on only {100 * rate:.0f} % of frames")
+    out = _detection_warning(track)
     if np.isfinite(fps) and fps < 60:
         out.append(
             f"frame rate {fps:.0f} fps: contact times are resolved to ±{1000 / fps:.0f} ms "

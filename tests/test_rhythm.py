@@ -206,6 +206,8 @@ def test_a_runner_whose_facing_is_a_coin_flip_gets_no_findings() -> None:
     assert clip.facing_agreement < 0.6
     assert not clip.running
     assert "direction of travel is unclear" in clip.not_running_reason
+    # Nothing analysed: no warnings that qualify numbers not given (swaps, contacts).
+    assert clip.warnings == []
     assert all(f.status == "unknown" for f in _findings(clip).values())
     # The same runner with consistent cues: findings given.
     assert analyze_clip(track, config=CONFIG).running
