@@ -601,9 +601,11 @@ def analyze_clip(
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
     scene = _level_by_lines(scene, line_roll)
     contacts = _in_span(_contacts_in(scene, clean, times, fps, stride_frames, config), rhythm)
+    clock_notes: list[str] = []
     if clock == "assumed":
         contacts = [dataclasses.replace(c, clock_known=False) for c in contacts]
-        warnings.append(slow_motion_note(60.0 * track.fps / rhythm.step_frames))
+        clock_notes.append(slow_motion_note(60.0 * track.fps / rhythm.step_frames))
+    warnings += clock_notes
     warnings += [rhythm.span_reason] if rhythm.span_reason else []
     roll_source = _roll_source(line_roll, clean, contacts)
     runner_xy = scene.to_runner(clean.xy_px)
@@ -644,8 +646,7 @@ def analyze_clip(
         # Nothing analysed: only what explains the refusal stays, and the
         # slow-motion note (the frame rate, the roll, the span and the
         # contacts qualify numbers not given).
-        warnings = warnings[:1] if clock == "assumed" else []  # the slow-motion note
-        warnings += _detection_warning(track)
+        warnings = clock_notes + _detection_warning(track)
     else:
         warnings += _degradation_warnings(
             track, clean, scene, contacts, fps if clock != "assumed" else float("nan"),
