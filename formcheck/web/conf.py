@@ -7,7 +7,8 @@ to :func:`formcheck.config.config_from_dict`.
 Data folder layout (``--data DIR``, default ``./formcheck-data``)::
 
     DIR/secret_key        Django secret, generated on first start, mode 0600
-    DIR/db.sqlite3        accounts, athletes, sessions, jobs, notes (WAL mode)
+    DIR/db.sqlite3        accounts, athletes, sessions, jobs, notes (WAL mode); unused
+                          when ``web.database_url`` names a PostgreSQL database
     DIR/huey.sqlite3      the job queue (its own SQLite file: one writer per file)
     DIR/uploads/          uploaded videos under random names (``*.part`` while uploading)
     DIR/runs/<session>/   analysis outputs of one session (report.json, annotated.mp4, ...)
@@ -20,9 +21,10 @@ import dataclasses
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from formcheck.config import Config, config_from_dict
 from formcheck.errors import ConfigError
@@ -34,6 +36,10 @@ ENV_CONFIG = "FORMCHECK_CONFIG"
 ENV_REDIS = "FORMCHECK_REDIS_URL"
 SECRET_NAME = "secret_key"
 DEFAULT_DATA_DIR = "formcheck-data"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+POSTGRES_URL_FORM = "postgresql://user:password@host:port/dbname"
+POSTGRES_CONN_MAX_AGE_S = 60  # keep a connection for a minute (threads reuse it)
+POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class WebConfig:
     share_link_days: float = 30.0
     queue: QueueKind = "sqlite"
     redis_url: str = ""
+    database_url: str = field(default="", repr=False)  # may hold a password
     workers: int = 1
     heartbeat_s: float = 3.0
     stale_after_s: float = 30.0
@@ -81,6 +88,98 @@ class WebConfig:
                 raise ConfigError(f"web.{name}: value {getattr(self, name)!r} is out of range")
         if self.queue == "redis" and not self.redis_url:
             raise ConfigError("web.queue = 'redis': expected web.redis_url, got none")
+        if not isinstance(self.database_url, str):
+            raise ConfigError(
+                f"web.database_url: expected a string, got {type(self.database_url).__name__}"
+            )
+        if self.database_url:
+            parse_database_url(self.database_url)
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """A PostgreSQL database named by ``web.database_url`` (fields percent-decoded)."""
+
+    host: str
+    port: int | None
+    user: str
+    password: str = field(repr=False)
+    name: str
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages and logs)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed '[': show the scheme only
+        return url.partition(":")[0] + "://(unparseable, hidden)"
+    if parts.password is None:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{hostinfo}").geturl()
+
+
+def parse_database_url(url: str) -> PostgresTarget:
+    """Split ``postgresql://user:password@host:port/dbname[?libpq-option=value&...]``.
+
+    User, password, host and database name are percent-decoded (a ``@`` or
+    ``:`` in a password is written ``%40``, ``%3A``); a host starting with
+    ``/`` (written ``%2F...``) is a Unix-socket folder. Query parameters are
+    libpq connection options (``sslmode=require``). Raises ConfigError for any
+    other scheme or a URL without a host or a database name; the password never
+    appears in the message.
+    """
+    shown = redact_url(url)
+
+    def refuse(what: str) -> ConfigError:
+        return ConfigError(f"web.database_url: expected {what}, got {shown!r}")
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise refuse(f"a URL of the form {POSTGRES_URL_FORM!r}") from None
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise refuse(f"a URL of the form {POSTGRES_URL_FORM!r} (scheme 'postgresql')")
+    hostinfo = parts.netloc.rpartition("@")[2]
+    if hostinfo.startswith("["):  # IPv6 literal
+        host = hostinfo[1 : hostinfo.find("]")]
+    else:
+        host = unquote(hostinfo.partition(":")[0])  # case kept: it may be a socket folder
+    name = unquote(parts.path.removeprefix("/"))
+    if not host:
+        raise refuse(f"a host in {POSTGRES_URL_FORM!r}")
+    if not name or "/" in parts.path.removeprefix("/"):
+        raise refuse(f"one database name in {POSTGRES_URL_FORM!r}")
+    try:
+        options = tuple(parse_qsl(parts.query, strict_parsing=bool(parts.query)))
+    except ValueError:
+        raise refuse(f"libpq options as '?name=value&...' after {POSTGRES_URL_FORM!r}") from None
+    return PostgresTarget(
+        host=host,
+        port=port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        name=name,
+        options=options,
+    )
+
+
+def postgres_database(target: PostgresTarget) -> dict[str, Any]:
+    """Django's ``DATABASES["default"]`` for a PostgreSQL target (psycopg 3)."""
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": target.name,
+        "USER": target.user,
+        "PASSWORD": target.password,
+        "HOST": target.host,
+        "PORT": "" if target.port is None else str(target.port),
+        "CONN_MAX_AGE": POSTGRES_CONN_MAX_AGE_S,
+        "CONN_HEALTH_CHECKS": True,  # a connection the server dropped is replaced, not used
+        "OPTIONS": {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **dict(target.options)},
+    }
 
 
 def split_config(data: dict[str, Any]) -> tuple[Config, WebConfig]:

@@ -61,7 +61,18 @@ def coach_add(email: str, password: str) -> None:
 
 
 def backup(root: Path) -> Path:
-    """Copy the database with SQLite's online backup API (safe while the app runs)."""
+    """Copy the database with SQLite's online backup API (safe while the app runs).
+
+    With ``web.database_url`` (PostgreSQL) there is no SQLite file to copy:
+    raises ConfigError pointing at ``pg_dump``.
+    """
+    from django.conf import settings
+
+    if settings.FORMCHECK_WEB.database_url:
+        raise ConfigError(
+            "backup: expected the SQLite database of the data folder, got web.database_url "
+            "(PostgreSQL); back it up with pg_dump"
+        )
     target = root / "backups" / time.strftime("db-%Y%m%d-%H%M%S.sqlite3", time.gmtime())
     source = sqlite3.connect(root / "db.sqlite3")
     try:

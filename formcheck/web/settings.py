@@ -68,19 +68,22 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "db.sqlite3",
-        # WAL: readers never block the writer; IMMEDIATE: a write transaction
-        # takes the lock at BEGIN, so two writers queue instead of failing.
-        "OPTIONS": {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        },
+if WEB.database_url:  # PostgreSQL (psycopg 3); the URL was checked when the config loaded
+    DATABASES = {"default": conf.postgres_database(conf.parse_database_url(WEB.database_url))}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "db.sqlite3",
+            # WAL: readers never block the writer; IMMEDIATE: a write transaction
+            # takes the lock at BEGIN, so two writers queue instead of failing.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
     }
-}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
