@@ -597,7 +597,12 @@ def analyze_clip(
     times = track.timestamps_s * scale
     fps = track.fps / scale
     warnings: list[str] = []
-    scene, agreement = estimate_scene(clean.xy_px, near_side=clean.near_side)
+    # The scene (facing, ground, scale) from the running span: a sprinter
+    # crouched in the blocks or a runner stepping onto the belt faces, stands
+    # and scales differently (sprint starts: facing cues 50-68 % agreed over
+    # the whole clip, 71-86 % over the span; one flipped its facing).
+    start, end = rhythm.span if rhythm.found else (0, track.n_frames)
+    scene, agreement = estimate_scene(clean.xy_px[start:end], near_side=clean.near_side)
     stride_frames = 2.0 * track.fps / clean.step_hz if clean.step_hz > 0 else float("nan")
     scene = _level_by_lines(scene, line_roll)
     contacts = _in_span(_contacts_in(scene, clean, times, fps, stride_frames, config), rhythm)
