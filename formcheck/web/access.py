@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from formcheck.web.models import Athlete, RunSession, ShareLink, UploadLink, hash_token
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address login throttling counts failures against (django-axes).
+
+    ``REMOTE_ADDR``, unless the app runs behind its one trusted proxy
+    (``[web] behind_proxy``): then every client would share the proxy's
+    address, and one stranger's failures would lock a coach out everywhere.
+    Behind it, the right-most ``X-Forwarded-For`` entry, the one nginx
+    appends itself (``$proxy_add_x_forwarded_for``); entries to its left
+    come from the client and are ignored, since anyone can write them.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if not settings.FORMCHECK_BEHIND_PROXY:
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    return last or remote
 
 
 def owned_athlete(request: HttpRequest, athlete_id: int) -> Athlete:

@@ -119,6 +119,10 @@ AXES_FAILURE_LIMIT = WEB.axes_failure_limit
 AXES_COOLOFF_TIME = WEB.axes_cooloff_minutes / 60.0  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind the proxy, the client's address from the header the proxy appends
+# (formcheck.web.access.client_ip); otherwise REMOTE_ADDR.
+FORMCHECK_BEHIND_PROXY = WEB.behind_proxy
+AXES_CLIENT_IP_CALLABLE = "formcheck.web.access.client_ip"
 
 # Uploads arrive as raw chunks read from the request stream; form posts stay small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

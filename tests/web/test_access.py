@@ -253,3 +253,31 @@ def test_logout_revokes_the_session(coach: Any) -> None:
     replay = Client()
     replay.cookies["sessionid"] = cookie
     assert replay.get("/").status_code == 302
+
+
+def _fail_logins(coach: Any, client: Client, times: int) -> None:
+    for _ in range(times):
+        client.post("/login", {"username": coach.username, "password": "wrong"})
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_login_throttling_counts_the_real_client_not_a_forged_header(
+    coach: Any, behind_proxy: bool, settings: Any
+) -> None:
+    settings.FORMCHECK_BEHIND_PROXY = behind_proxy
+    limit = settings.AXES_FAILURE_LIMIT
+    # nginx appends the address it sees; a client can only write entries to its left.
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    coach_at_home = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    _fail_logins(coach, attacker, limit)
+    answer = coach_at_home.post("/login", {"username": coach.username, "password": "pw-coach-1234"})
+    if behind_proxy:
+        # Each client is counted on its own address: the coach still gets in.
+        assert answer.status_code == 302
+    else:
+        # Without a trusted proxy the header is ignored: both are 127.0.0.1.
+        assert answer.status_code == 429
+    # A forged left-most entry does not move the attacker to a fresh address.
+    forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    again = forged.post("/login", {"username": coach.username, "password": "pw-coach-1234"})
+    assert again.status_code == 429
