@@ -55,6 +55,7 @@ class WebConfig:
     probe_memory_mb: int = 1024
     upload_link_days: float = 14.0
     share_link_days: float = 30.0
+    sessions_per_link_per_hour: int = 10
     queue: QueueKind = "sqlite"
     redis_url: str = ""
     database_url: str = field(default="", repr=False)  # may hold a password
@@ -77,6 +78,7 @@ class WebConfig:
             ("min_duration_s", self.min_duration_s >= 0),
             ("probe_timeout_s", self.probe_timeout_s > 0),
             ("probe_memory_mb", self.probe_memory_mb >= 64),
+            ("sessions_per_link_per_hour", self.sessions_per_link_per_hour >= 1),
             ("workers", self.workers >= 1),
             ("heartbeat_s", self.heartbeat_s > 0),
             ("stale_after_s", self.stale_after_s > 2 * self.heartbeat_s),

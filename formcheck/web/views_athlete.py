@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -80,6 +81,15 @@ def parse_session_fields(data: dict[str, str]) -> tuple[dict[str, object], str]:
 def create_session(request: HttpRequest, token: str) -> JsonResponse:
     """Start a session with the athlete's answers; returns its id."""
     link = active_upload_link(token)
+    limit = int(settings.FORMCHECK_WEB.sessions_per_link_per_hour)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    started = RunSession.objects.filter(upload_link=link, created_at__gte=hour_ago).count()
+    if started >= limit:
+        return _error(
+            f"this link started {started} uploads in the last hour (at most {limit}); "
+            "try again later, or ask your coach",
+            429,
+        )
     fields, error = parse_session_fields(request.POST.dict())
     if error:
         return _error(error)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from formcheck.web.conf import WebConfig
 from formcheck.web.models import Clip, Job, RunSession
@@ -164,6 +167,21 @@ def test_optional_fields_are_validated(upload_token: str) -> None:
     )
     session = RunSession.objects.get(uid=ok.json()["session"])
     assert (session.belt_speed_kmh, session.where_it_hurts) == (12.0, "left knee")
+
+
+def test_a_link_starts_at_most_its_hourly_number_of_sessions(upload_token: str) -> None:
+    limited = dataclasses.replace(settings.FORMCHECK_WEB, sessions_per_link_per_hour=3)
+    client = Client()
+    with override_settings(FORMCHECK_WEB=limited):
+        for _ in range(3):
+            assert client.post(f"/u/{upload_token}/sessions").status_code == 200
+        refused = client.post(f"/u/{upload_token}/sessions")
+        assert refused.status_code == 429
+        assert "at most 3" in refused.json()["error"]
+        assert RunSession.objects.count() == 3
+        # An hour later the link works again.
+        RunSession.objects.update(created_at=timezone.now() - timedelta(hours=2))
+        assert client.post(f"/u/{upload_token}/sessions").status_code == 200
 
 
 def test_probe_runs_with_a_memory_limit(video_3s: Path) -> None:
