@@ -23,6 +23,7 @@ from formcheck.config import Config
 from formcheck.gait.clean import clean_track
 from formcheck.gait.rhythm import step_rhythm
 from formcheck.landmarks import LEFT_EAR, NOSE, RIGHT_EAR, leg_indices
+from formcheck.report.json_report import build_report
 from formcheck.synthetic import RunnerParams, synthetic_track
 
 CONFIG = Config()
@@ -116,6 +117,16 @@ def test_lead_in_is_left_out_and_the_span_reported() -> None:
     assert "left out" in clip.span_reason and "frames 0-" in clip.span_reason
     assert clip.span_reason in clip.warnings
     assert abs(clip.cadence_spm - cadence) < 2.0
+    # report.json says which frames were analysed, why, and on which clock.
+    summary = summarize([clip], config=CONFIG)
+    report = build_report(
+        clips=[clip], video_infos=[{}], people=[], summary=summary,
+        findings=all_findings(summary, CONFIG.findings), config=CONFIG, not_running_reason="",
+    )  # fmt: skip
+    method = report["method"][0]
+    assert method["running_span_frames"] == [start, end - 1]
+    assert method["running_span_reason"] == clip.span_reason
+    assert method["clock"] == "stored" and method["step_frames"] == pytest.approx(step, rel=0.01)
 
 
 def test_short_clip_gives_verdicts_with_their_counts() -> None:

@@ -68,6 +68,25 @@ def _method(clip: ClipAnalysis) -> dict[str, Any]:
         "leg_length_px": clip.scene.leg_length_px,
         "facing_agreement": clip.facing_agreement,
         "time_scale": clip.track.fps / clip.fps,
+        # Where the clock came from: "stored" (the file's rate), "capture_fps"
+        # (given for slow motion) or "assumed" (slow motion without the rate:
+        # angles only, no times).
+        "clock": clip.clock,
+        "unique_fps": clip.track.unique_fps,
+        **_running_span(clip),
+    }
+
+
+def _running_span(clip: ClipAnalysis) -> dict[str, Any]:
+    """Which frames were analysed as running, and why the rest was left out."""
+    rhythm = clip.rhythm
+    if rhythm is None or not rhythm.found:
+        return {"step_frames": None, "running_span_frames": None, "running_span_reason": None}
+    start, end = rhythm.span
+    return {
+        "step_frames": rhythm.step_frames,
+        "running_span_frames": [start, end - 1],
+        "running_span_reason": rhythm.span_reason or None,
     }
 
 
