@@ -2,8 +2,9 @@
 
 Order matters: outliers are removed before gaps are filled, leg swaps are
 undone before anything is filtered (a swap is a jump that a low-pass filter
-would smear into both legs) and before single frames where the pose model
-pulled both feet together are removed (which needs the legs' identity), and
+would smear into both legs), single frames where the pose model pulled both
+feet together are removed before the swap check (part way between the true
+feet, they make a label exchange look smooth) and again after it, and
 the cutoff of the zero-lag Butterworth filter is chosen from the step
 frequency, because one fixed cutoff is wrong across speeds (METRICS.md,
 "Filtering").
