@@ -201,6 +201,35 @@ def test_leg_swap_glitches_are_undone() -> None:
     np.testing.assert_allclose(fixed, truth)
 
 
+def test_a_swapped_block_is_fixed_when_the_far_leg_is_often_hidden() -> None:
+    # The same scissoring legs; the far (right) leg unmeasured on half of
+    # every stride (hidden behind the near one), and a real label swap over
+    # 25 frames. The cost of exchanging a frame comes from fully measured
+    # frames, so the hidden stretches do not raise it above the swap's gain.
+    t = np.arange(0, 4, 1 / 60)
+    phase = 2 * np.pi * 1.4 * t
+    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
+    left, right = leg_indices("left"), leg_indices("right")
+    for k, j in enumerate((left.knee, left.ankle, left.heel, left.toe)):
+        xy[:, j, 0] = 100 * np.sin(phase) + 5 * k
+        xy[:, j, 1] = 300 + 50 * k + 20 * np.cos(phase)
+    for k, j in enumerate((right.knee, right.ankle, right.heel, right.toe)):
+        xy[:, j, 0] = -100 * np.sin(phase) + 5 * k
+        xy[:, j, 1] = 300 + 50 * k - 20 * np.cos(phase)
+    xy[:, [LEFT_HIP, RIGHT_HIP]] = (0.0, 200.0)
+    xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 50.0)
+    hidden = np.sin(phase) > 0  # half of every stride
+    xy[np.ix_(hidden, np.array([right.knee, right.ankle, right.heel, right.toe]))] = np.nan
+    block = np.zeros(t.size, bool)
+    block[100:125] = True
+    corrupted = xy.copy()
+    for a, b in zip(left, right, strict=True):
+        corrupted[block, a], corrupted[block, b] = xy[block, b], xy[block, a]
+    _, swapped = fix_leg_swaps(corrupted)
+    assert swapped[100:125].all()
+    assert swapped.sum() <= 25 + 2  # at most a frame each side of the block
+
+
 def test_feet_pulled_together_for_one_frame_are_found_but_crossings_are_not() -> None:
     # Scissoring feet at the same height, so the distance between them has
     # a sharp zero where they cross (every 1/2.8 s). Torso 150 px; at 60 fps

@@ -54,6 +54,9 @@ _IDENTITY_RIGHT = (RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)
 _MISSING_ACCEL_COST = 0.5
 # Memory budget of one block of the Hampel filter's windowed medians.
 _HAMPEL_BLOCK_BYTES = 8 * 2**20
+# Cost of exchanging one frame's labels (torso lengths) when no frame has
+# every leg landmark measured to set it from.
+_DEFAULT_SWAP_COST = 0.1
 # Frames per block of the leg-swap Viterbi pass.
 _VITERBI_BLOCK = 8192
 # A frame whose distance between the feet falls below the mean of its two
@@ -249,15 +252,22 @@ def fix_leg_swaps(
     # accel[a, b, c][t - 2]: summed acceleration at frame t with labels a, b, c
     # at t - 2, t - 1, t, computed for all frames at once (n - 2 values each).
     accel = np.empty((2, 2, 2, n - 2))
+    complete = np.zeros(n - 2, dtype=bool)
     for a, b, c in np.ndindex(2, 2, 2):
         d = legs[c, 2:] - 2.0 * legs[b, 1:-1] + legs[a, :-2]
         norms = np.linalg.norm(d, axis=-1)
+        finite = np.isfinite(norms)
+        if (a, b, c) == (0, 0, 0):
+            complete = finite.all(axis=-1)
         # A missing term costs a fixed amount: otherwise moving a lone
         # measured leg into the other leg's (empty) track would look free.
-        accel[a, b, c] = np.where(np.isfinite(norms), norms, _MISSING_ACCEL_COST).sum(axis=-1)
+        accel[a, b, c] = np.where(finite, norms, _MISSING_ACCEL_COST).sum(axis=-1)
     if prior_cost is None:
-        kept = accel[0, 0, 0]
-        prior_cost = float(np.median(kept)) if kept.size else 0.0
+        # The legs' typical motion, from frames where every term is measured
+        # (the fixed cost of missing terms would inflate it where a leg is
+        # often hidden, and real swaps would go unfixed).
+        kept = accel[0, 0, 0][complete]
+        prior_cost = float(np.median(kept)) if kept.size else _DEFAULT_SWAP_COST
     flat = accel.reshape(8, n - 2).T  # (n - 2, 8): index 4a + 2b + c
     # cost[2b + c]: best cost with labels b at t-1 and c at t. A scalar loop
     # over plain floats (blocks of rows converted at a time) and a bytearray
@@ -315,7 +325,8 @@ def merged_leg_frames(xy: np.ndarray, *, fps: float) -> np.ndarray:
     Parameters
     ----------
     xy : ndarray, shape (n_frames, 33, 2)
-        Identity-corrected image coordinates, pixels; NaN where missing.
+        Image coordinates, pixels; NaN where missing (identity-corrected or
+        not: the spread test needs no labels, the foot test takes the worse foot).
     fps : float
         Frames per second of video time (slow motion not undone, as in the
         rest of cleaning).
