@@ -133,7 +133,8 @@ def staged_output(final_dir: Path, *, inputs: Iterable[Path] = ()) -> Iterator[P
     Yields
     ------
     Path
-        An empty folder on the same file system as ``final_dir``.
+        An empty folder beside ``final_dir`` (on its file system, unless
+        ``final_dir`` is a mount point).
     """
     check_output_dir(final_dir, inputs=inputs)
     final_dir = final_dir.resolve()
@@ -162,8 +163,13 @@ def _swap_into(final_dir: Path, staging: Path) -> None:
     """Put the staged folder at ``final_dir``, replacing an earlier output.
 
     The folder is swapped whole by renames. A destination that cannot be
-    renamed (a mount point, such as a container's bind mount) has its
-    entries, all formcheck's (checked before), replaced one by one instead.
+    renamed (a mount point, such as a container's bind mount, whose parent,
+    where the staging folder lies, may be another file system) gets the new
+    entries copied in under temporary names first; only then are its earlier
+    formcheck entries removed (names matching :data:`OUTPUT_PATTERNS`, nothing
+    else) and the new ones renamed into place. A failure while copying
+    removes the copies and leaves both the earlier output and the staging
+    folder whole.
     """
     if not final_dir.exists():
         os.replace(staging, final_dir)
@@ -172,14 +178,40 @@ def _swap_into(final_dir: Path, staging: Path) -> None:
     try:
         os.replace(final_dir, backup)
     except OSError:
-        for entry in final_dir.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        for entry in staging.iterdir():
-            os.replace(entry, final_dir / entry.name)
-        staging.rmdir()
+        _replace_entries(final_dir, staging)
         return
     os.replace(staging, final_dir)
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def _replace_entries(final_dir: Path, staging: Path) -> None:
+    tag = secrets.token_hex(4)
+    copies: list[tuple[Path, Path]] = []
+    try:
+        for entry in sorted(staging.iterdir()):
+            copy = final_dir / f".{entry.name}.new-{tag}"
+            if entry.is_dir():
+                shutil.copytree(entry, copy)
+            else:
+                shutil.copy2(entry, copy)
+            copies.append((copy, final_dir / entry.name))
+    except OSError:
+        for copy, _ in copies:
+            _remove(copy)
+        _remove(final_dir / f".{entry.name}.new-{tag}")
+        raise
+    for old in final_dir.iterdir():
+        if not old.name.endswith(f".new-{tag}") and any(
+            fnmatch.fnmatchcase(old.name, pat) for pat in OUTPUT_PATTERNS
+        ):
+            _remove(old)
+    for copy, target in copies:
+        os.replace(copy, target)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

@@ -138,25 +138,58 @@ def test_cli_wants_clips_in_the_order_they_were_filmed(
 def test_a_folder_that_cannot_be_renamed_gets_its_entries_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A mount point (a container's bind mount) cannot be renamed: EBUSY.
+    # A mount point (a container's bind mount) cannot be renamed (EBUSY),
+    # and its parent, where staging lies, is another file system (EXDEV).
     out = tmp_path / "out"
     with staged_output(out) as staging:
         (staging / "report.json").write_text("first run")
         (staging / "pose_0").mkdir()
     real_replace = os.replace
 
-    def busy_folder(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
+    def mount_point(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
+        if Path(src) == out.resolve():
+            raise OSError(16, "Device or resource busy")
+        if Path(src).parent != Path(dst).parent:
+            raise OSError(18, "Invalid cross-device link")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", mount_point)
+    with staged_output(out) as staging:
+        (staging / "report.json").write_text("second run")
+        (staging / "strides.csv").write_text("rows")
+        (out / "notes.txt").write_text("added by the user during the run")
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.json", "strides.csv"]
+    assert (out / "report.json").read_text() == "second run"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
+
+
+def test_a_failed_copy_into_a_mount_point_keeps_both_outputs_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    with staged_output(out) as staging:
+        (staging / "report.json").write_text("first run")
+    real_replace = os.replace
+
+    def busy(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
         if Path(src) == out.resolve():
             raise OSError(16, "Device or resource busy")
         real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", busy_folder)
-    with staged_output(out) as staging:
+    def disk_full(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", busy)
+    monkeypatch.setattr("shutil.copy2", disk_full)
+    with (
+        pytest.raises(OutputError, match="complete results are in") as caught,
+        staged_output(out) as staging,
+    ):
         (staging / "report.json").write_text("second run")
-        (staging / "strides.csv").write_text("rows")
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "strides.csv"]
-    assert (out / "report.json").read_text() == "second run"
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text() == "first run"
+    assert (staging / "report.json").read_text() == "second run"
+    assert str(staging) in str(caught.value)
 
 
 def test_results_that_cannot_be_moved_into_place_are_named_not_hidden(
