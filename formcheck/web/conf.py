@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -111,16 +112,22 @@ class PostgresTarget:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages and logs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed '[': show the scheme only
-        return url.partition(":")[0] + "://(unparseable, hidden)"
-    if parts.password is None:
-        return url
-    userinfo, _, hostinfo = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return parts._replace(netloc=f"{user}:***@{hostinfo}").geturl()
+    """``url`` with any password replaced by ``***`` (for messages and logs).
+
+    Works on the text, not on a parse: a password with an unencoded ``#``,
+    ``?`` or ``/`` (the mistakes that make a URL refused) defeats
+    :func:`urllib.parse.urlsplit`, so everything between ``user:`` and the
+    last ``@`` is hidden, and so is the value of a ``password=`` option.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "(not a URL, hidden)"
+    userinfo, at, hostpart = rest.rpartition("@")
+    if at:
+        user = userinfo.partition(":")[0]
+        rest = f"{user}:***@{hostpart}" if ":" in userinfo else f"{user}@{hostpart}"
+    rest = re.sub(r"(?i)(password=)[^&#]*", r"\1***", rest)
+    return f"{scheme}://{rest}"
 
 
 def parse_database_url(url: str) -> PostgresTarget:

@@ -60,6 +60,11 @@ def test_a_postgresql_url_becomes_django_settings_with_decoded_fields() -> None:
         ("postgresql:///db", "a host"),
         ("postgresql://u:secret@[::1/db", "of the form"),
         ("postgresql://u:secret@h/db?sslmode", "libpq options"),
+        # Unencoded '#', '/' or '?' in the password defeat a URL parser: hidden anyway.
+        ("postgresql://u:s3c#secret@h:5432/db", "of the form"),
+        ("postgresql://u:1234/secret@h/db", "one database name"),
+        ("postgresql://u:pa?secret@h/db", "of the form"),
+        ("postgresql://h/?user=u&password=secret", "one database name"),
     ],
 )
 def test_a_bad_database_url_is_refused_without_showing_the_password(
