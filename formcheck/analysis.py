@@ -506,14 +506,6 @@ def _running_check(
             f"not a side view: the shoulders are {ratio:.2f} torso lengths apart across the "
             f"image (a side view shows below {_FRONT_VIEW_SHOULDER_RATIO}); film from the side"
         )
-    if facing_agreement < _MIN_FACING_AGREEMENT:
-        return (
-            "the runner's direction of travel is unclear: only "
-            f"{100 * facing_agreement:.0f} % of the toe-heel and nose-ear cues agree (a side "
-            f"view gives over {100 * _MIN_FACING_AGREEMENT:.0f} %), and lean, foot strike and "
-            "overstride angles change sign with it; film from the side with the whole body "
-            "in view"
-        )
     if not rhythm.found:
         cycling = _leg_cycling(clean_xy)
         return (
@@ -526,6 +518,14 @@ def _running_check(
             f"too few steps to analyse: {len(contacts)} foot "
             f"contact{'' if len(contacts) == 1 else 's'} detected, "
             f"at least {gait.min_steps} needed (a longer clip, with the runner in frame)"
+        )
+    if facing_agreement < _MIN_FACING_AGREEMENT:
+        return (
+            "the runner's direction of travel is unclear: only "
+            f"{100 * facing_agreement:.0f} % of the toe-heel and nose-ear cues agree (a side "
+            f"view gives over {100 * _MIN_FACING_AGREEMENT:.0f} %), and lean, foot strike and "
+            "overstride angles change sign with it; film from the side with the whole body "
+            "in view"
         )
     if clock != "assumed":
         if not np.isfinite(cadence):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -13,18 +15,30 @@ def client_ip(request: HttpRequest) -> str:
     """The address login throttling counts failures against (django-axes).
 
     ``REMOTE_ADDR``, unless the app runs behind its one trusted proxy
-    (``[web] behind_proxy``): then every client would share the proxy's
-    address, and one stranger's failures would lock a coach out everywhere.
-    Behind it, the right-most ``X-Forwarded-For`` entry, the one nginx
-    appends itself (``$proxy_add_x_forwarded_for``); entries to its left
-    come from the client and are ignored, since anyone can write them.
+    (``[web] behind_proxy``) and the request came from it (a loopback
+    address, as in the documented nginx setup): then every client would
+    share the proxy's address, and one stranger's failures would lock a
+    coach out everywhere. From the proxy, the right-most ``X-Forwarded-For``
+    entry, the one nginx appends itself (``$proxy_add_x_forwarded_for``),
+    if it is an IP address; entries to its left come from the client and
+    are ignored, since anyone can write them.
     """
     remote = str(request.META.get("REMOTE_ADDR", ""))
-    if not settings.FORMCHECK_BEHIND_PROXY:
+    if not settings.FORMCHECK_BEHIND_PROXY or not _is_loopback(remote):
         return remote
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     last = forwarded.rsplit(",", 1)[-1].strip()
-    return last or remote
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return remote
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def owned_athlete(request: HttpRequest, athlete_id: int) -> Athlete:

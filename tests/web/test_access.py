@@ -281,3 +281,20 @@ def test_login_throttling_counts_the_real_client_not_a_forged_header(
     forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
     again = forged.post("/login", {"username": coach.username, "password": "pw-coach-1234"})
     assert again.status_code == 429
+
+
+def test_the_forwarded_address_is_trusted_only_from_the_proxy(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from formcheck.web.access import client_ip
+
+    settings.FORMCHECK_BEHIND_PROXY = True
+    factory = RequestFactory()
+    via_proxy = factory.post("/login", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(via_proxy) == "1.2.3.4"
+    # Straight to the app (not through nginx on loopback): the header is the client's own.
+    direct = factory.post("/login", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(direct) == "198.51.100.7"
+    # Junk in the header is not an address.
+    junk = factory.post("/login", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="x'; drop")
+    assert client_ip(junk) == "127.0.0.1"
