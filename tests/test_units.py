@@ -176,12 +176,10 @@ def test_step_frequency_from_ankles() -> None:
     assert step_frequency_hz(xy, fps=fps) == pytest.approx(step_hz, abs=0.02)
 
 
-def test_leg_swap_glitches_are_undone() -> None:
-    fps = 60.0
-    t = np.arange(0, 4, 1 / fps)
-    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
+def _scissoring_legs(phase: np.ndarray) -> np.ndarray:
+    """Legs swinging in anti-phase about a still torso (150 px), (n, 33, 2)."""
+    xy = np.zeros((phase.size, NUM_LANDMARKS, 2))
     left, right = leg_indices("left"), leg_indices("right")
-    phase = 2 * np.pi * 1.4 * t
     for k, j in enumerate((left.knee, left.ankle, left.heel, left.toe)):
         xy[:, j, 0] = 100 * np.sin(phase) + 5 * k
         xy[:, j, 1] = 300 + 50 * k + 20 * np.cos(phase)
@@ -190,6 +188,14 @@ def test_leg_swap_glitches_are_undone() -> None:
         xy[:, j, 1] = 300 + 50 * k - 20 * np.cos(phase)
     xy[:, [LEFT_HIP, RIGHT_HIP]] = (0.0, 200.0)
     xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 50.0)
+    return xy
+
+
+def test_leg_swap_glitches_are_undone() -> None:
+    fps = 60.0
+    t = np.arange(0, 4, 1 / fps)
+    left, right = leg_indices("left"), leg_indices("right")
+    xy = _scissoring_legs(2 * np.pi * 1.4 * t)
     truth = xy.copy()
     glitch = np.zeros(t.size, bool)
     glitch[[40, 41, 42, 130, 200, 201]] = True
@@ -208,16 +214,8 @@ def test_a_swapped_block_is_fixed_when_the_far_leg_is_often_hidden() -> None:
     # frames, so the hidden stretches do not raise it above the swap's gain.
     t = np.arange(0, 4, 1 / 60)
     phase = 2 * np.pi * 1.4 * t
-    xy = np.zeros((t.size, NUM_LANDMARKS, 2))
     left, right = leg_indices("left"), leg_indices("right")
-    for k, j in enumerate((left.knee, left.ankle, left.heel, left.toe)):
-        xy[:, j, 0] = 100 * np.sin(phase) + 5 * k
-        xy[:, j, 1] = 300 + 50 * k + 20 * np.cos(phase)
-    for k, j in enumerate((right.knee, right.ankle, right.heel, right.toe)):
-        xy[:, j, 0] = -100 * np.sin(phase) + 5 * k
-        xy[:, j, 1] = 300 + 50 * k - 20 * np.cos(phase)
-    xy[:, [LEFT_HIP, RIGHT_HIP]] = (0.0, 200.0)
-    xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] = (0.0, 50.0)
+    xy = _scissoring_legs(phase)
     hidden = np.sin(phase) > 0  # half of every stride
     xy[np.ix_(hidden, np.array([right.knee, right.ankle, right.heel, right.toe]))] = np.nan
     block = np.zeros(t.size, bool)
