@@ -23,13 +23,13 @@ from formcheck.gait.contact_checks import is_step_of_its_leg
 from formcheck.gait.events import detect_contacts
 from formcheck.gait.horizon import LineRoll
 from formcheck.gait.rhythm import Rhythm, step_rhythm
+from formcheck.gait.running import hip_low_share, not_running_reason
 from formcheck.gait.scene import Scene, estimate_scene, stance_ground_roll
-from formcheck.landmarks import LEFT_SHOULDER, RIGHT_SHOULDER, leg_indices, other_side
+from formcheck.landmarks import other_side
 from formcheck.metrics.angles import (
     ear_shoulder_distance,
     head_forward_deg,
     hip_mid,
-    shoulder_mid,
     trunk_lean_deg,
 )
 from formcheck.metrics.contact_angles import ContactAngles, contact_angles, implausible_landing
@@ -42,27 +42,12 @@ from formcheck.metrics.dynamics import cadence_spm, duty_factor, vertical_oscill
 ASSUMED_CADENCE_SPM = 170.0
 # Typical running cadences used to bracket the slow-motion factor.
 _TYPICAL_CADENCE_SPM = (150.0, 190.0)
-# Side-view check: in a side view the shoulders overlap in x; facing the
-# camera they are apart by most of a torso length.
-_FRONT_VIEW_SHOULDER_RATIO = 0.45
-# Share of the direction cues (toe ahead of heel, nose ahead of ears, per
-# frame) that must agree on the runner's facing. Correctly filmed side views
-# read 0.86-1.00 (tuning clips and rendered samples), front and rear views
-# 0.59-0.66. Below it the facing is a guess, and lean, strike and shank
-# angles all change sign with it.
-_MIN_FACING_AGREEMENT = 0.7
 # Cadence cross-check: timed contacts needed, and the relative disagreement
 # with the step rhythm above which a note is written.
 _MIN_CADENCE_CONTACTS = 8
 _CADENCE_AGREEMENT = 0.04
 # Timed contacts below this share of the steps the rhythm counts: steps missed.
 _MISSED_STEPS_SHARE = 0.6
-# Walking: running puts the hips lowest in mid-stance on nearly every step;
-# below this share, with a long contact or a low cadence, it is walking.
-_RUNNING_HIP_LOW_SHARE = 0.75
-_WALKING_DUTY_HINT = 0.45
-_WALKING_CADENCE_HINT = 135.0
-_MIN_HIP_STANCES = 3
 
 
 @dataclass(frozen=True)
@@ -223,24 +208,6 @@ def slow_motion_note(stored_spm: float) -> str:
         "strike and overstride need no clock and are measured where the landings allow; give "
         "--capture-fps (e.g. 240) for cadence and contact time"
     )
-
-
-def _shoulder_ratio(xy: np.ndarray) -> float:
-    """Median |shoulder x separation| / torso length (side view: small)."""
-    sep = np.abs(xy[:, LEFT_SHOULDER, 0] - xy[:, RIGHT_SHOULDER, 0])
-    torso = np.linalg.norm(shoulder_mid(xy) - hip_mid(xy), axis=-1)
-    ratio = sep / np.where(torso > 0, torso, np.nan)
-    return float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else float("nan")
-
-
-def _leg_cycling(xy: np.ndarray) -> float:
-    """Spread (10th-90th percentile) of |ankle x difference| in torso lengths."""
-    near = leg_indices("left").ankle, leg_indices("right").ankle
-    d = np.abs(xy[:, near[0], 0] - xy[:, near[1], 0])
-    torso = np.linalg.norm(shoulder_mid(xy) - hip_mid(xy), axis=-1)
-    r = d / np.where(torso > 0, torso, np.nan)
-    r = r[np.isfinite(r)]
-    return float(np.subtract(*np.percentile(r, [90, 10]))) if r.size >= 10 else 0.0
 
 
 def _strides(
@@ -464,103 +431,6 @@ def _choose_cadence(
     return rhythm_spm, note
 
 
-def _hip_low_share(
-    runner_xy: np.ndarray, contacts: list[Contact], stride_frames: float, leg_length_px: float
-) -> float:
-    """Share of timed contacts whose hips are lowest in mid-stance.
-
-    Running puts the hips lowest in mid-stance (below their stride mean);
-    walking vaults over a straight leg and puts them highest. NaN when fewer
-    than ``_MIN_HIP_STANCES`` contacts can be measured.
-    """
-    hy = hip_mid(runner_xy)[:, 1]
-    half = int(stride_frames / 2) if np.isfinite(stride_frames) else 0
-    values = []
-    for c in contacts:
-        mid = (c.ic_frame + c.to_frame) // 2
-        seg = hy[max(mid - half, 0) : mid + half]
-        if c.timed and half > 2 and np.isfinite(hy[mid]) and np.isfinite(seg).sum() > 5:
-            values.append((hy[mid] - np.nanmean(seg)) / leg_length_px)
-    if len(values) < _MIN_HIP_STANCES:
-        return float("nan")  # one or two stances say little either way
-    return float(np.mean(np.asarray(values) < 0))
-
-
-def _running_check(
-    *,
-    clean_xy: np.ndarray,
-    rhythm: Rhythm,
-    contacts: list[Contact],
-    cadence: float,
-    clock: Clock,
-    duty: float,
-    hip_low_share: float,
-    facing_agreement: float,
-    config: Config,
-) -> str:
-    """Why the clip does not show running ("" when it does)."""
-    gait = config.gait
-    ratio = _shoulder_ratio(clean_xy)
-    if np.isfinite(ratio) and ratio > _FRONT_VIEW_SHOULDER_RATIO:
-        return (
-            f"not a side view: the shoulders are {ratio:.2f} torso lengths apart across the "
-            f"image (a side view shows below {_FRONT_VIEW_SHOULDER_RATIO}); film from the side"
-        )
-    if not rhythm.found:
-        cycling = _leg_cycling(clean_xy)
-        return (
-            "no running found: the legs do not pass each other in a steady rhythm anywhere in "
-            f"the clip (ankle spread {cycling:.2f} torso lengths; film at least 4 running "
-            "steps from the side)"
-        )
-    if len(contacts) < gait.min_steps:
-        return (
-            f"too few steps to analyse: {len(contacts)} foot "
-            f"contact{'' if len(contacts) == 1 else 's'} detected, "
-            f"at least {gait.min_steps} needed (a longer clip, with the runner in frame)"
-        )
-    if facing_agreement < _MIN_FACING_AGREEMENT:
-        return (
-            "the runner's direction of travel is unclear: only "
-            f"{100 * facing_agreement:.0f} % of the toe-heel and nose-ear cues agree (a side "
-            f"view gives over {100 * _MIN_FACING_AGREEMENT:.0f} %), and lean, foot strike and "
-            "overstride angles change sign with it; film from the side with the whole body "
-            "in view"
-        )
-    if clock != "assumed":
-        if not np.isfinite(cadence):
-            return "no running found: no regular steps detected"
-        if cadence < gait.min_cadence_spm or cadence > gait.max_cadence_spm:
-            return (
-                f"implausible cadence {cadence:.1f} steps/min (running lies within "
-                f"{gait.min_cadence_spm:.0f}-{gait.max_cadence_spm:.0f})"
-            )
-    # Walking needs two signs: the hips not lowest in mid-stance (running
-    # puts them there on nearly every step), and a long contact or a low
-    # cadence. The duty factor alone is too noisy on 30 fps footage.
-    long_contact = np.isfinite(duty) and duty > gait.max_running_duty_factor
-    slow = np.isfinite(cadence) and cadence < _WALKING_CADENCE_HINT
-    if (
-        np.isfinite(hip_low_share)
-        and hip_low_share < _RUNNING_HIP_LOW_SHARE
-        and (long_contact or duty > _WALKING_DUTY_HINT or slow)
-    ):
-        return (
-            f"the gait looks like walking, not running: the hips are lowest in mid-stance on "
-            f"only {100 * hip_low_share:.0f} % of steps (running: nearly all), cadence "
-            f"{cadence:.0f} steps/min"
-        )
-    if not np.isfinite(hip_low_share) and slow:
-        # Too few timed stances for the hip cue (a short span of steps): a
-        # cadence this low with a known clock is a walk.
-        return (
-            f"the gait looks like walking, not running: cadence {cadence:.0f} steps/min "
-            f"(running: above {_WALKING_CADENCE_HINT:.0f}) and too few measured stances to "
-            "see a flight phase"
-        )
-    return ""
-
-
 def analyze_clip(
     track: PoseTrack,
     *,
@@ -630,14 +500,14 @@ def analyze_clip(
     )
     warnings += [cadence_note] if cadence_note else []
     duty = duty_factor(contacts, leg="near")
-    reason = _running_check(
+    reason = not_running_reason(
         clean_xy=clean.xy_px,
         rhythm=rhythm,
         contacts=contacts,
         cadence=cadence,
-        clock=clock,
+        clock_known=clock != "assumed",
         duty=duty,
-        hip_low_share=_hip_low_share(runner_xy, contacts, stride_frames, scene.leg_length_px),
+        hip_low_share=hip_low_share(runner_xy, contacts, stride_frames, scene.leg_length_px),
         facing_agreement=agreement,
         config=config,
     )
