@@ -1,4 +1,4 @@
-"""The ``formcheck batch`` command: arguments, the pool, exit code."""
+"""The ``formcheck batch`` command: arguments, local pool or shared queue, exit code."""
 
 from __future__ import annotations
 
@@ -24,15 +24,23 @@ def add_batch_parser(
 
     batch = sub.add_parser(
         "batch",
-        help="analyse every video in a folder (worker pool, resumable, summary table)",
+        help="analyse every video in a folder (worker pool or shared queue, resumable, summary)",
         description="Analyse every video in FOLDER into OUT/<name>/ with a pool of worker "
-        "processes; finished videos are skipped on a re-run; a bad file is reported and the "
-        "rest continue; OUT/summary.csv and summary.html list every video.",
+        "processes, or with --redis on the workers of a shared queue; finished videos are "
+        "skipped on a re-run; a bad file is reported and the rest continue; "
+        "OUT/summary.csv and summary.html list every video.",
     )
     batch.add_argument("folder", type=Path, help="folder of videos (not searched recursively)")
     batch.add_argument("-o", "--out", required=True, type=Path, help="output folder")
     batch.add_argument(
         "--jobs", type=int, default=0, help="worker processes (0 = sized to cores and memory)"
+    )
+    batch.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run on the shared queue at URL (e.g. redis://host:6379/0) instead of a local "
+        "pool: `formcheck worker --redis URL` on each machine does the work; FOLDER and OUT "
+        "must be at the same paths on every worker (a shared folder)",
     )
     add_clip_facts(batch, height=False)
     batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
@@ -62,8 +70,16 @@ def cmd_batch(args: argparse.Namespace, config: Config) -> int:
 
     if args.jobs < 0:
         raise ConfigError(f"--jobs: expected 0 (automatic) or more, got {args.jobs}")
+    if args.redis and args.jobs:
+        raise ConfigError("--jobs and --redis: expected one of them (the workers size the queue)")
     settings = batch_settings(args, config)
-    runner: Runner = LocalPool(jobs=args.jobs)
+    runner: Runner
+    if args.redis:
+        from formcheck.jobs.batch_queue import QueueRunner
+
+        runner = QueueRunner.connect(args.redis)
+    else:
+        runner = LocalPool(jobs=args.jobs)
     result = run_batch(
         args.folder,
         args.out,

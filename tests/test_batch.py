@@ -162,6 +162,9 @@ def test_batch_cli_exit_code(tmp_path: Path) -> None:
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--jobs", "-1"]) == 7
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--belt-speed", "-3"]) == 7
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--capture-fps", "0"]) == 7
+    redis = ["--redis", "redis://127.0.0.1:1/0"]
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--jobs", "2", *redis]) == 7
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), *redis]) == 9  # nothing there
 
 
 def test_batch_cli_passes_capture_fps_and_belt_speed(tmp_path: Path) -> None:
