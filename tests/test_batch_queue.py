@@ -110,12 +110,14 @@ def test_a_task_whose_worker_dies_is_reported_not_waited_for(huey: Huey, tmp_pat
     worker = StandInWorker(huey, ["die", "die_after_beat"])
     worker.start()
     t0 = time.monotonic()
+    lines: list[str] = []
     try:
-        runner = _runner(huey, lost_after_s=0.3, beat_s=0.1)
-        result = run_batch(folder, out, settings=SETTINGS, runner=runner)
+        runner = _runner(huey, lost_after_s=0.6, beat_s=0.05)
+        result = run_batch(folder, out, settings=SETTINGS, runner=runner, log=lines.append)
     finally:
         worker.stop.set()
     assert time.monotonic() - t0 < 10
+    assert any("1 running on ghost:77 (1 without a heartbeat for up to" in x for x in lines)
     a, z = result.rows
     assert a["status"] == z["status"] == "failed"
     assert a["error"].startswith("worker lost: the task left the queue but no worker reported")

@@ -207,12 +207,20 @@ class QueueRunner:
                 time.sleep(self.poll_s)
 
     def _status(self, pending: dict[str, _Pending], total: int) -> str:
-        running = sorted({p.worker for p in pending.values() if p.beat is not None})
-        n_running = sum(p.beat is not None for p in pending.values())
-        on = f" on {', '.join(running)}" if running else ""
+        running = [p for p in pending.values() if p.beat is not None]
+        workers = sorted({p.worker for p in running})
+        on = f" on {', '.join(workers)}" if workers else ""
+        silent_s = [time.monotonic() - p.moved_at for p in running]
+        silent_s = [s for s in silent_s if s > 3 * self.beat_s]
+        quiet = (
+            f" ({len(silent_s)} without a heartbeat for up to {max(silent_s):.0f} s; "
+            f"lost after {self.lost_after_s:.0f} s)"
+            if silent_s
+            else ""
+        )
         return (
-            f"{total - len(pending)} of {total} done; {n_running} running{on}; "
-            f"{len(pending) - n_running} waiting in the queue"
+            f"{total - len(pending)} of {total} done; {len(running)} running{on}{quiet}; "
+            f"{len(pending) - len(running)} waiting in the queue"
         )
 
     def _poll(self, pending: dict[str, _Pending], say: Say) -> Iterator[Row]:
