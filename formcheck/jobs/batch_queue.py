@@ -160,8 +160,8 @@ class QueueRunner:
     lost_after_s: float = DEFAULT_LOST_AFTER_S
     poll_s: float = 1.0
     status_every_s: float = 30.0
-    _queued: set[str] = field(default_factory=set, repr=False)
-    _queued_at: float = field(default=-1e9, repr=False)
+    _queued: set[str] = field(default_factory=set, init=False, repr=False)
+    _queued_at: float = field(default=-1e9, init=False, repr=False)
 
     @classmethod
     def connect(cls, url: str, **options: Any) -> QueueRunner:
