@@ -1,4 +1,4 @@
-"""Command-line interface: ``formcheck setup | info | pose | analyze`` and the service
+"""Command-line interface: ``formcheck setup | info | pose | analyze | batch`` and the service
 commands ``serve | worker | coach add | backup`` (:mod:`formcheck.web.cli_web`)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.config import Config, load_config, with_overrides
-from formcheck.errors import ConfigError, FormcheckError
+from formcheck.errors import FormcheckError
 from formcheck.native_log import native_stderr_captured
 from formcheck.progress import make_progress
 
@@ -64,25 +64,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_analyze_parser(sub, _add_common, _add_pose_options)
 
-    batch = sub.add_parser(
-        "batch",
-        help="analyse every video in a folder (worker pool, resumable, summary table)",
-        description="Analyse every video in FOLDER into OUT/<name>/ with a pool of worker "
-        "processes; finished videos are skipped on a re-run; a bad file is reported and the "
-        "rest continue; OUT/summary.csv and summary.html list every video.",
-    )
-    batch.add_argument("folder", type=Path, help="folder of videos (not searched recursively)")
-    batch.add_argument("-o", "--out", required=True, type=Path, help="output folder")
-    batch.add_argument(
-        "--jobs", type=int, default=0, help="worker processes (0 = sized to cores and memory)"
-    )
-    batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
-    batch.add_argument("--no-html", action="store_true", help="skip report.html")
-    long_run = batch.add_mutually_exclusive_group()
-    long_run.add_argument("--windows", metavar="LENGTH/EVERY", help="long-run mode, e.g. 20s/2m")
-    long_run.add_argument("--full", action="store_true", help="analyse every frame")
-    _add_common(batch)
-    _add_pose_options(batch)
+    from formcheck.cli_batch import add_batch_parser
+
+    add_batch_parser(sub, _add_common, _add_pose_options)
     from formcheck.web.cli_web import add_web_parsers
 
     add_web_parsers(sub)
@@ -167,35 +151,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_batch(args: argparse.Namespace) -> int:
-    from formcheck.cli_analyze import long_run_config
-    from formcheck.jobs.batch import run_batch
-
-    if args.jobs < 0:
-        raise ConfigError(f"--jobs: expected 0 (automatic) or more, got {args.jobs}")
-    config = long_run_config(args, config_from_args(args))
-    result = run_batch(
-        args.folder,
-        args.out,
-        config=config,
-        jobs=args.jobs,
-        annotated_video=not args.no_video,
-        html=not args.no_html,
-        log=None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True),
-    )
-    if not args.quiet:
-        print(f"wrote {args.out}/summary.csv and summary.html")
-    if result.failed:
-        print(
-            f"formcheck: error: {result.failed} of {len(result.rows)} videos failed "
-            "(see summary.csv)",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-_COMMANDS = {"setup": _cmd_setup, "info": _cmd_info, "pose": _cmd_pose, "batch": _cmd_batch}
+_COMMANDS = {"setup": _cmd_setup, "info": _cmd_info, "pose": _cmd_pose}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -203,6 +159,10 @@ def _run(args: argparse.Namespace) -> int:
         from formcheck.cli_analyze import cmd_analyze
 
         return cmd_analyze(args, config_from_args(args))
+    if args.command == "batch":
+        from formcheck.cli_batch import cmd_batch
+
+        return cmd_batch(args, config_from_args(args))
     if args.command in ("serve", "worker", "coach", "backup"):
         from formcheck.web.cli_web import run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import math
 from collections.abc import Callable
@@ -28,15 +29,7 @@ def add_analyze_parser(
     )
     parser.add_argument("videos", nargs="+", type=Path, help="one video, or clips of one run")
     parser.add_argument("-o", "--out", required=True, type=Path, help="output folder")
-    parser.add_argument(
-        "--capture-fps",
-        type=float,
-        help="real capture rate of a slow-motion clip (e.g. 240); the stored rate is read "
-        "from the file",
-    )
-    parser.add_argument("--belt-speed", type=float, help="treadmill belt speed, m/s")
-    parser.add_argument("--belt-speed-kmh", type=float, help="treadmill belt speed, km/h")
-    parser.add_argument("--height-cm", type=float, help="runner's height, cm (gives cm values)")
+    add_clip_facts(parser)
     parser.add_argument(
         "--elapsed",
         help="elapsed run time at the start of each clip, comma-separated, "
@@ -93,29 +86,44 @@ def clip_options(args: argparse.Namespace) -> list[AnalysisOptions]:
         elapsed = [0.0] * n
         if n > 1:
             raise ConfigError("several videos need --elapsed (their start times in the run)")
-    if args.belt_speed is not None and args.belt_speed_kmh is not None:
+    shared = shared_options(args)
+    return [dataclasses.replace(shared, elapsed_offset_s=e) for e in elapsed]
+
+
+def add_clip_facts(parser: argparse.ArgumentParser, *, height: bool = True) -> None:
+    """``--capture-fps``, ``--belt-speed``, ``--belt-speed-kmh`` (and ``--height-cm``)."""
+    parser.add_argument(
+        "--capture-fps",
+        type=float,
+        help="real capture rate of a slow-motion clip (e.g. 240); the stored rate is read "
+        "from the file",
+    )
+    parser.add_argument("--belt-speed", type=float, help="treadmill belt speed, m/s")
+    parser.add_argument("--belt-speed-kmh", type=float, help="treadmill belt speed, km/h")
+    if height:
+        parser.add_argument("--height-cm", type=float, help="runner's height, cm (gives cm values)")
+
+
+def shared_options(args: argparse.Namespace) -> AnalysisOptions:
+    """The options :func:`add_clip_facts` gave, checked (the elapsed offset left at 0)."""
+    capture_fps = args.capture_fps
+    belt_mps, belt_kmh = args.belt_speed, args.belt_speed_kmh
+    height_cm = getattr(args, "height_cm", None)
+    if belt_mps is not None and belt_kmh is not None:
         raise ConfigError("--belt-speed and --belt-speed-kmh: expected one of them, got both")
     for name, value in (
-        ("--capture-fps", args.capture_fps),
-        ("--belt-speed", args.belt_speed),
-        ("--belt-speed-kmh", args.belt_speed_kmh),
-        ("--height-cm", args.height_cm),
+        ("--capture-fps", capture_fps),
+        ("--belt-speed", belt_mps),
+        ("--belt-speed-kmh", belt_kmh),
+        ("--height-cm", height_cm),
     ):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ConfigError(f"{name}: expected a positive number, got {value}")
-    belt = args.belt_speed
-    if args.belt_speed_kmh is not None:
-        belt = args.belt_speed_kmh / 3.6
-    height = args.height_cm / 100.0 if args.height_cm else None
-    return [
-        AnalysisOptions(
-            capture_fps=args.capture_fps,
-            belt_speed_mps=belt,
-            runner_height_m=height,
-            elapsed_offset_s=e,
-        )
-        for e in elapsed
-    ]
+    return AnalysisOptions(
+        capture_fps=capture_fps,
+        belt_speed_mps=belt_kmh / 3.6 if belt_kmh is not None else belt_mps,
+        runner_height_m=height_cm / 100.0 if height_cm else None,
+    )
 
 
 def _print_summary(report: dict[str, Any], out: Path) -> None:

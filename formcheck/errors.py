@@ -48,3 +48,9 @@ class OutputError(FormcheckError):
     """The output folder cannot be written, or would replace files formcheck did not write."""
 
     exit_code = 8
+
+
+class QueueError(FormcheckError):
+    """The shared job queue (Redis) cannot be reached or failed."""
+
+    exit_code = 9

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from formcheck.analysis import AnalysisOptions
 from formcheck.config import Config
 from formcheck.errors import VideoError
 from formcheck.jobs.batch import (
     MEMORY_PER_JOB_BYTES,
     NOT_ANALYSED,
+    BatchSettings,
+    LocalPool,
     find_videos,
     plan_items,
     pool_size,
@@ -26,9 +29,10 @@ from formcheck.jobs.batch import (
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
-def fake_analyse(
-    video: Path, out_dir: Path, config: Config, annotated_video: bool, html: bool
-) -> dict[str, Any]:
+SETTINGS = BatchSettings(Config())
+
+
+def fake_analyse(video: Path, out_dir: Path, settings: BatchSettings) -> dict[str, Any]:
     """Writes a report like analyze does; a file holding b"bad" is a bad video."""
     if video.read_bytes().startswith(b"bad"):
         raise VideoError(f"{video}: not a readable video (test)")
@@ -70,6 +74,9 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+ONE = LocalPool(jobs=1, analyse=fake_analyse)
+
+
 def test_pool_size() -> None:
     gib = 2**30
     assert pool_size(n_videos=10, requested=0, cores=8, memory_bytes=64 * gib) == (8, 1)
@@ -92,7 +99,7 @@ def test_find_videos_and_names(tmp_path: Path) -> None:
 def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
     folder, out = _folder(tmp_path), tmp_path / "out"
     lines: list[str] = []
-    result = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse, log=lines.append)
+    result = run_batch(folder, out, settings=SETTINGS, runner=ONE, log=lines.append)
     assert result.failed == 1
     rows = _csv(out / "summary.csv")
     assert [r["video"] for r in rows] == ["a.mp4", "b.MOV", "bad.mp4", "c.mp4"]
@@ -107,7 +114,7 @@ def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
 
     # Re-run: finished videos are skipped, the bad one is tried again.
     (folder / "bad.mp4").write_bytes(b"fixed now")
-    again = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse)
+    again = run_batch(folder, out, settings=SETTINGS, runner=ONE)
     assert again.failed == 0
     assert [r["status"] for r in _csv(out / "summary.csv")] == [
         "skipped",
@@ -122,18 +129,28 @@ def test_a_video_without_running_is_not_reported_ok(tmp_path: Path) -> None:
     folder, out = _folder(tmp_path), tmp_path / "out"
     (folder / "d.mp4").write_bytes(b"walking, filmed from the side")
     lines: list[str] = []
-    result = run_batch(folder, out, config=Config(), jobs=1, analyse=fake_analyse, log=lines.append)
+    result = run_batch(folder, out, settings=SETTINGS, runner=ONE, log=lines.append)
     row = next(r for r in _csv(out / "summary.csv") if r["video"] == "d.mp4")
     assert row["status"] == NOT_ANALYSED and "walking" in row["error"]
     assert any("d.mp4: not analysed (the gait looks like walking" in line for line in lines)
     assert result.failed == 1  # the bad file only: a walk is an answer, not a failure
+    # A re-run does not analyse it again, and still says why it has no results.
+    run_batch(folder, out, settings=SETTINGS, runner=ONE)
+    rows = {r["video"]: r for r in _csv(out / "summary.csv")}
+    assert rows["d.mp4"]["status"] == NOT_ANALYSED and "walking" in rows["d.mp4"]["error"]
+    assert rows["a.mp4"]["status"] == "skipped"
 
 
 def test_batch_in_a_process_pool(tmp_path: Path) -> None:
     folder, out = _folder(tmp_path), tmp_path / "out"
-    result = run_batch(folder, out, config=Config(), jobs=2, analyse=fake_analyse)
+    result = run_batch(
+        folder, out, settings=SETTINGS, runner=LocalPool(jobs=2, analyse=fake_analyse)
+    )
     assert [r["status"] for r in result.rows] == ["ok", "ok", "failed", "ok"]
     assert (out / "c" / "report.json").is_file()
+    # the worker column names the pool process (host:pid) that ran each video
+    workers = {r["worker"] for r in result.rows}
+    assert all(w.rsplit(":", 1)[1].isdigit() for w in workers)
 
 
 def test_batch_cli_exit_code(tmp_path: Path) -> None:
@@ -143,6 +160,28 @@ def test_batch_cli_exit_code(tmp_path: Path) -> None:
     empty.mkdir()
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "-q"]) == 2
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--jobs", "-1"]) == 7
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--belt-speed", "-3"]) == 7
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--capture-fps", "0"]) == 7
+    redis = ["--redis", "redis://127.0.0.1:1/0"]
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), "--jobs", "2", *redis]) == 7
+    assert main(["batch", str(empty), "-o", str(tmp_path / "o"), *redis]) == 9  # nothing there
+
+
+def test_batch_cli_passes_capture_fps_and_belt_speed(tmp_path: Path) -> None:
+    """The same options as analyze, one set for every video of the batch."""
+    from formcheck.cli import _build_parser, config_from_args
+    from formcheck.cli_batch import batch_settings
+
+    def settings(*extra: str) -> BatchSettings:
+        args = _build_parser().parse_args(["batch", str(tmp_path), "-o", "o", *extra])
+        return batch_settings(args, config_from_args(args))
+
+    given = settings("--capture-fps", "240", "--belt-speed", "3.5", "--no-video", "--full")
+    assert given.clip == AnalysisOptions(capture_fps=240.0, belt_speed_mps=3.5)
+    assert (given.annotated_video, given.html, given.config.long_run.mode) == (False, True, "full")
+    kmh = settings("--belt-speed-kmh", "12.6").clip
+    assert kmh.belt_speed_mps == pytest.approx(3.5)  # 12.6 / 3.6
+    assert settings().clip == AnalysisOptions()
 
 
 @pytest.mark.integration

@@ -8,6 +8,10 @@ cores for its pose threads. A video whose ``OUT/<name>/report.json`` exists
 is finished and skipped on a re-run. A bad file is reported and the rest
 continue; the exit code is non-zero if any video failed. ``summary.csv`` and
 ``summary.html`` list every video: the four findings, cadence, lean, shank.
+
+Who runs the videos is a :class:`Runner`: :class:`LocalPool` here, or the
+shared Redis queue of :mod:`formcheck.jobs.batch_queue` (``--redis``); both
+call :func:`run_one` on each video, so outputs, skipping and rows are the same.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import csv
 import io
 import json
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from formcheck.analysis import AnalysisOptions
 from formcheck.config import Config, with_overrides
 from formcheck.errors import FormcheckError, OutputError
 
@@ -52,7 +58,12 @@ COLUMNS = (
     "contact_time_ms",
     "lean_change_deg",
     "mode",
+    "worker",
 )
+
+#: One summary row: a value (or None) for each of :data:`COLUMNS`.
+Row = dict[str, Any]
+Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -63,11 +74,30 @@ class BatchItem:
     out_dir: Path
 
 
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every video of the batch is analysed with (sent to queue workers as is).
+
+    Attributes
+    ----------
+    config : Config
+    clip : AnalysisOptions
+        ``--capture-fps``, ``--belt-speed``: the same for every video.
+    annotated_video, html : bool
+        Write annotated.mp4 and report.html.
+    """
+
+    config: Config
+    clip: AnalysisOptions = field(default_factory=AnalysisOptions)
+    annotated_video: bool = True
+    html: bool = True
+
+
 @dataclass
 class BatchResult:
     """What a batch did: one summary row per video, and the counts."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -148,13 +178,19 @@ def pool_size(
     return jobs, max(1, cores // jobs)
 
 
-def _finished(item: BatchItem) -> bool:
+def worker_name() -> str:
+    """host:pid of this process (the ``worker`` column)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_finished(item: BatchItem) -> bool:
+    """The video's output is complete (its report.json exists): a re-run skips it."""
     return (item.out_dir / "report.json").is_file()
 
 
-def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) -> Row:
     """One summary line from a video's report (or its failure)."""
-    row: dict[str, Any] = {c: None for c in COLUMNS}
+    row: Row = {c: None for c in COLUMNS}
     row.update(video=item.video.name, output=item.out_dir.name, **extra)
     if report is None:
         return row
@@ -173,45 +209,38 @@ def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) ->
     )
     if not report.get("running"):
         # Analysed, but no running to measure: a result of its own, not "ok".
+        # A re-run keeps saying so rather than "skipped".
         row["error"] = report.get("not_running_reason")
-        if row.get("status") == "ok":
+        if row.get("status") in ("ok", "skipped"):
             row["status"] = NOT_ANALYSED
     return row
 
 
-#: analyse(video, out_dir, config, annotated_video, html) -> report dict
-Analyse = Callable[[Path, Path, Config, bool, bool], dict[str, Any]]
+#: analyse(video, out_dir, settings) -> report dict
+Analyse = Callable[[Path, Path, BatchSettings], dict[str, Any]]
 
 
-def analyse_video(
-    video: Path, out_dir: Path, config: Config, annotated_video: bool, html: bool
-) -> dict[str, Any]:
+def analyse_video(video: Path, out_dir: Path, settings: BatchSettings) -> dict[str, Any]:
     """The default per-video job: ``formcheck analyze VIDEO -o OUT_DIR``."""
-    from formcheck.analysis import AnalysisOptions
     from formcheck.pipeline import analyze_run
 
     result = analyze_run(
         [video],
-        config=config,
-        options=[AnalysisOptions()],
+        config=settings.config,
+        options=[settings.clip],
         out_dir=out_dir,
-        annotated_video=annotated_video,
-        html=html,
+        annotated_video=settings.annotated_video,
+        html=settings.html,
     )
     return result.report
 
 
-def _run_one(
-    analyse: Analyse,
-    item: BatchItem,
-    config: Config,
-    annotated_video: bool,
-    html: bool,
-) -> dict[str, Any]:
+def run_one(analyse: Analyse, item: BatchItem, settings: BatchSettings) -> Row:
     """Analyse one video; a failure becomes a row (the batch goes on)."""
     t0 = time.perf_counter()
+    worker = worker_name()
     try:
-        report = analyse(item.video, item.out_dir, config, annotated_video, html)
+        report = analyse(item.video, item.out_dir, settings)
     except Exception as exc:
         # The batch boundary: any failure of one video (a bad file, or a bug it
         # triggers) is reported in its row and the batch goes on; Ctrl-C is not
@@ -222,48 +251,70 @@ def _run_one(
             status="failed",
             error=f"{type(exc).__name__}: {exc}",
             seconds=round(time.perf_counter() - t0, 1),
+            worker=worker,
         )
-    return summary_row(item, report, status="ok", seconds=round(time.perf_counter() - t0, 1))
+    seconds = round(time.perf_counter() - t0, 1)
+    return summary_row(item, report, status="ok", seconds=seconds, worker=worker)
 
 
-def _results(
-    todo: list[BatchItem],
-    *,
-    analyse: Analyse,
-    config: Config,
-    jobs: int,
-    annotated_video: bool,
-    html: bool,
-) -> Iterator[dict[str, Any]]:
-    """Rows as the videos finish (in-process when ``jobs`` is 1)."""
-    if jobs == 1:
-        for item in todo:
-            yield _run_one(analyse, item, config, annotated_video, html)
-        return
-    # spawn: MediaPipe and its threads do not survive fork() cleanly.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures: dict[Future[dict[str, Any]], BatchItem] = {
-            pool.submit(_run_one, analyse, item, config, annotated_video, html): item
-            for item in todo
-        }
-        for future in as_completed(futures):
-            item = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # a worker process died (e.g. killed)
-                yield summary_row(item, None, status="failed", error=f"worker lost: {exc!r}")
+class Runner(Protocol):
+    """Runs the videos still to analyse; yields one row per video as each finishes."""
+
+    def __call__(
+        self, todo: list[BatchItem], settings: BatchSettings, say: Say
+    ) -> Iterator[Row]: ...
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """A pool of worker processes on this machine.
+
+    Attributes
+    ----------
+    jobs : int
+        Worker processes; 0 = sized to the machine (:func:`pool_size`).
+    analyse : callable
+        The per-video job (tests replace it); must be picklable for ``jobs > 1``.
+    """
+
+    jobs: int = 0
+    analyse: Analyse = analyse_video
+
+    def __call__(self, todo: list[BatchItem], settings: BatchSettings, say: Say) -> Iterator[Row]:
+        n_jobs, pose_workers = pool_size(
+            n_videos=len(todo),
+            requested=self.jobs,
+            cores=usable_cores(),
+            memory_bytes=available_memory_bytes(),
+        )
+        if settings.config.pose.workers == 0:
+            config = with_overrides(settings.config, {"pose.workers": pose_workers})
+            settings = replace(settings, config=config)
+        say(f"{n_jobs} worker process(es) x {settings.config.pose.workers} pose thread(s)")
+        if n_jobs == 1:  # in-process
+            for item in todo:
+                yield run_one(self.analyse, item, settings)
+            return
+        # spawn: MediaPipe and its threads do not survive fork() cleanly.
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+            futures: dict[Future[Row], BatchItem] = {
+                pool.submit(run_one, self.analyse, item, settings): item for item in todo
+            }
+            for future in as_completed(futures):
+                item = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker process died (e.g. killed)
+                    yield summary_row(item, None, status="failed", error=f"worker lost: {exc!r}")
 
 
 def run_batch(
     folder: Path,
     out_root: Path,
     *,
-    config: Config,
-    jobs: int = 0,
-    annotated_video: bool = True,
-    html: bool = True,
-    analyse: Analyse = analyse_video,
-    log: Callable[[str], None] | None = None,
+    settings: BatchSettings,
+    runner: Runner | None = None,
+    log: Say | None = None,
 ) -> BatchResult:
     """Analyse every video in ``folder`` into ``out_root``; write the summary.
 
@@ -273,14 +324,12 @@ def run_batch(
         Folder of videos (not searched recursively).
     out_root : Path
         Output folder: one sub-folder per video, ``summary.csv``, ``summary.html``.
-    config : Config
-    jobs : int
-        Worker processes; 0 = sized to the machine (:func:`pool_size`).
-    annotated_video, html : bool
-    analyse : callable
-        The per-video job (tests replace it); must be picklable for ``jobs > 1``.
+    settings : BatchSettings
+    runner : Runner, optional
+        Who analyses the videos: :class:`LocalPool` (default) or a
+        :class:`formcheck.jobs.batch_queue.QueueRunner`.
     log : callable, optional
-        Receives one line per finished video.
+        Receives the plan, one line per finished video and the runner's news.
     """
     videos = find_videos(folder)
     if not videos:
@@ -291,46 +340,31 @@ def run_batch(
         raise OutputError(f"{out_root}: expected a folder for the batch outputs, found a file")
     items = plan_items(videos, out_root)
     out_root.mkdir(parents=True, exist_ok=True)
-    done = [i for i in items if _finished(i)]
-    todo = [i for i in items if not _finished(i)]
-    n_jobs, pose_workers = pool_size(
-        n_videos=len(todo),
-        requested=jobs,
-        cores=usable_cores(),
-        memory_bytes=available_memory_bytes(),
-    )
-    if config.pose.workers == 0:
-        config = with_overrides(config, {"pose.workers": pose_workers})
+    done = [i for i in items if is_finished(i)]
+    todo = {i.video.name: i for i in items if not is_finished(i)}
     say = log or (lambda line: None)
-    say(
-        f"{len(items)} videos: {len(done)} finished earlier (skipped), {len(todo)} to analyse "
-        f"with {n_jobs} worker process(es) x {config.pose.workers} pose thread(s)"
-    )
-    rows: dict[Path, dict[str, Any]] = {}
+    say(f"{len(items)} videos: {len(done)} finished earlier (skipped), {len(todo)} to analyse")
+    rows: dict[Path, Row] = {}
     for item in done:
-        rows[item.video] = summary_row(item, _read_report(item), status="skipped")
-    for k, row in enumerate(
-        _results(
-            todo,
-            analyse=analyse,
-            config=config,
-            jobs=n_jobs,
-            annotated_video=annotated_video,
-            html=html,
-        ),
-        start=1,
-    ):
-        item = next(i for i in todo if i.video.name == row["video"])
-        rows[item.video] = row
-        detail = row["error"] if row["status"] != "ok" else f"{row['seconds']} s"
-        say(f"[{k}/{len(todo)}] {row['video']}: {row['status']} ({detail})")
+        rows[item.video] = summary_row(item, read_report(item), status="skipped")
+    results = (runner or LocalPool())(list(todo.values()), settings, say) if todo else iter(())
+    for k, row in enumerate(results, start=1):
+        rows[todo[row["video"]].video] = row
+        say(f"[{k}/{len(todo)}] {row['video']}: {row['status']} ({_detail(row)})")
         write_summary(out_root, [rows[i.video] for i in items if i.video in rows])
     result = BatchResult([rows[i.video] for i in items])
     write_summary(out_root, result.rows)
     return result
 
 
-def _read_report(item: BatchItem) -> dict[str, Any] | None:
+def _detail(row: Row) -> str:
+    if row["status"] != "ok":
+        return str(row["error"])
+    return f"{row['seconds']} s" + (f" on {row['worker']}" if row.get("worker") else "")
+
+
+def read_report(item: BatchItem) -> dict[str, Any] | None:
+    """The video's report.json, or None when it is missing or unreadable."""
     try:
         data = json.loads((item.out_dir / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -346,7 +380,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def summary_csv(rows: list[dict[str, Any]]) -> str:
+def summary_csv(rows: list[Row]) -> str:
     """The summary table as CSV text (empty cells where unknown)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -356,7 +390,7 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def summary_html(rows: list[dict[str, Any]]) -> str:
+def summary_html(rows: list[Row]) -> str:
     """The summary table as one self-contained HTML page, linking each report."""
     from formcheck.report.html import esc
 
@@ -386,7 +420,7 @@ def summary_html(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> None:
+def write_summary(out_root: Path, rows: list[Row]) -> None:
     """Write ``summary.csv`` and ``summary.html`` (each replaced atomically)."""
     for name, text in ((SUMMARY_CSV, summary_csv(rows)), (SUMMARY_HTML, summary_html(rows))):
         tmp = out_root / f".{name}.tmp"

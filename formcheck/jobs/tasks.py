@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey.contrib.djhuey import HUEY, db_task
+
+from formcheck.jobs.batch_queue import register_batch_task
 
 
 @db_task(retries=0)
@@ -11,3 +13,7 @@ def run_job(job_id: int) -> None:
     from formcheck.jobs.runner import execute
 
     execute(job_id)
+
+
+#: ``formcheck batch --redis``: one video of a batch (no database; see batch_queue).
+batch_analyse = register_batch_task(HUEY)

@@ -36,6 +36,8 @@ ENV_DATA = "FORMCHECK_DATA"
 ENV_CONFIG = "FORMCHECK_CONFIG"
 ENV_REDIS = "FORMCHECK_REDIS_URL"
 SECRET_NAME = "secret_key"
+#: The huey queue's name: web jobs and ``formcheck batch --redis`` tasks share it.
+HUEY_NAME = "formcheck"
 DEFAULT_DATA_DIR = "formcheck-data"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 POSTGRES_URL_FORM = "postgresql://user:password@host:port/dbname"

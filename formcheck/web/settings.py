@@ -141,14 +141,14 @@ STATIC_ROOT = DATA_DIR / "static"
 if WEB.queue == "redis":
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "formcheck",
+        "name": conf.HUEY_NAME,
         "url": WEB.redis_url,
         "immediate": False,
     }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "formcheck",
+        "name": conf.HUEY_NAME,
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
     }
