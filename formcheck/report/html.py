@@ -132,7 +132,7 @@ def page_context(
         "plots": [_plot_figure(p) for p in plots],
         "single": [_image_figure(im) for im in images if im.role in ("representative", "flagged")],
         "pair": [_image_figure(im) for im in images if im.role in ("early", "late")],
-        "athlete": athlete,
+        "answers": athlete,
         "checklist": CHECKLIST,
         "not_running_reason": report.get("not_running_reason")
         or "no running was found in the video",
