@@ -291,6 +291,7 @@ def analyze_run(
     annotated_video: bool = True,
     html: bool = True,
     on_window: Any = None,
+    athlete: dict[str, Any] | None = None,
 ) -> RunResult:
     """Analyse one run (one video, or several clips of it) and write its outputs.
 
@@ -312,6 +313,11 @@ def analyze_run(
         Whether to render ``annotated.mp4`` and ``report.html``.
     on_window : callable, optional
         Long-run mode: called after each window as ``(index, from_checkpoint)``.
+    athlete : dict, optional
+        The athlete's own answers from the web upload page (``name``,
+        ``height_cm``, ``belt_speed_kmh``, ``shoe_km``, ``surface``,
+        ``training_changes``, ``where_it_hurts``): stored as ``report.json``'s
+        ``athlete`` and shown (escaped) in ``report.html``.
 
     A video longer than ``long_run.auto_above_s`` (or any video with
     ``long_run.mode = "windows"``) is analysed in sampled windows, each a
@@ -323,7 +329,7 @@ def analyze_run(
     from formcheck.assess.summary import summarize
     from formcheck.capture.video import check_duration
     from formcheck.outdir import check_output_dir, staged_output
-    from formcheck.report.json_report import build_report
+    from formcheck.report.json_report import build_report, clean_json
     from formcheck.report.strides_csv import write_strides_csv
 
     check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
@@ -384,6 +390,8 @@ def analyze_run(
         config=config,
         not_running_reason=not_running,
     )
+    if athlete:
+        report["athlete"] = clean_json(dict(athlete))
     if windowed:
         from formcheck.capture.windows_pose import add_long_run_report
 

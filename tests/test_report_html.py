@@ -216,3 +216,112 @@ def test_short_clip_explains_missing_posture_drift() -> None:
     assert 'id="plot-posture_trend"' not in page
     assert "Early vs late" not in page
     assert "Annotated video" not in page
+
+
+def test_athletes_answers_are_shown_escaped(long_run) -> None:
+    """User-entered fields (web upload page) reach report.html as text, never as markup."""
+    report = copy.deepcopy(long_run.report)
+    script = "<script>alert(1)</script>"
+    attr = '"><img src=x onerror=alert(1)>'
+    report["athlete"] = {
+        "name": f"Ann {script}",
+        "height_cm": 172.0,
+        "shoe_km": 640.0,
+        "surface": attr,
+        "training_changes": "more hills\n" + script,
+        "where_it_hurts": f"lower back {attr}",
+    }
+    page = build_html(report=report, plots=[], images=[], video_files=[])
+    assert "<script" not in page and "<img src=x" not in page and "onerror=alert(1)>" not in page
+    answers = page.split('id="athlete"', 1)[1].split("</section>", 1)[0]
+    for label, text in (
+        ("Runner", f"Ann {script}"),
+        ("Height", "172 cm"),
+        ("Shoe age", "640 km"),
+        ("Surface", attr),
+        ("Recent training changes", "more hills\n" + script),
+        ("Where it hurts", f"lower back {attr}"),
+    ):
+        assert f"<dt>{label}</dt><dd>{esc(text)}</dd>" in answers
+    assert "Belt speed" not in answers  # not given, not shown
+    assert f"<title>Running form report · {esc('Ann ' + script)}</title>" in page
+    checker = _parse(page)
+    assert checker.errors == [] and checker.stack == []
+    assert "".join(checker.text).count(script) == 3  # the text, as the reader sees it
+
+
+def test_report_without_athlete_answers_has_no_athlete_section(page: str) -> None:
+    assert 'id="athlete"' not in page
+    assert "<title>Running form report</title>" in page
+
+
+def test_long_run_table_sits_before_the_plots(long_run) -> None:
+    report = copy.deepcopy(long_run.report)
+    report["long_run"] = {
+        "windows": [
+            {"index": 0, "start_s": 0.0, "end_s": 20.0, "strides": 9, "trunk_lean_deg": 5.04,
+             "shank_angle_deg": None, "cadence_spm": 171.4, "from_checkpoint": False},
+            {"index": 1, "start_s": 3590.0, "end_s": 3610.0, "strides": 8, "trunk_lean_deg": 7.0,
+             "shank_angle_deg": 9.96, "cadence_spm": 168.6, "from_checkpoint": True},
+        ],
+        "analysed_share": 0.011,
+        "video_duration_s": 3725.0,
+    }  # fmt: skip
+    page = build_html(
+        report=report, plots=all_plots(long_run.report, long_run.clips), images=[], video_files=[]
+    )
+    section = page.split('id="long-run"', 1)[1].split("</section>", 1)[0]
+    assert page.index('id="long-run"') < page.index('id="plots"')
+    # 2 windows, 1.1 % of 1:02:05; times as m:ss or h:mm:ss
+    assert "2 windows cover 1 % of 1:02:05" in section
+    rows = re.findall(r"<tr>(.*?)</tr>", section)[1:]
+    cells = [re.findall(r"<td>(.*?)</td>", r) for r in rows]
+    assert cells == [
+        ["1", "0:00–0:20", "9", "5.0°", "–°", "171", "computed"],
+        ["2", "59:50–1:00:10", "8", "7.0°", "10.0°", "169", "resumed"],
+    ]
+
+
+def test_the_shared_stylesheet_is_inlined_and_fetches_nothing(page: str) -> None:
+    from formcheck.report.templating import STYLESHEET
+
+    css = STYLESHEET.read_text(encoding="utf-8")
+    assert "</" not in css and "url(" not in css and "@import" not in css
+    assert f"<style>{css}</style>" in page  # verbatim: not escaped, not changed
+
+
+def test_report_renders_without_django_settings(tmp_path) -> None:
+    """formcheck analyze needs no web configuration: the template engine runs standalone,
+    and neither importing formcheck nor rendering a page configures Django."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    report = copy.deepcopy(synthetic_run(duration_s=8.0).report)
+    report["athlete"] = {"name": "<b>Bo</b>", "height_cm": 181.0}
+    (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    code = (
+        "import json, sys\n"
+        "import formcheck\n"
+        "from django.conf import settings\n"
+        "assert not settings.configured\n"
+        "from formcheck.report.html import build_html\n"
+        "report = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+        "page = build_html(report=report, plots=[], images=[], video_files=[])\n"
+        "assert not settings.configured\n"
+        "sys.stdout.write(page)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "report.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "<dt>Runner</dt><dd>&lt;b&gt;Bo&lt;/b&gt;</dd>" in done.stdout
+    assert "<dt>Height</dt><dd>181 cm</dd>" in done.stdout

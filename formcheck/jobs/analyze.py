@@ -40,4 +40,5 @@ def analyze_session(session: RunSession, out_dir: Path, progress: ProgressReport
         progress=progress,
         annotated_video=True,
         html=True,
+        athlete=session.athlete_answers(),
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.capture.video import VideoInfo
-from formcheck.report.html import EmbeddedImage, build_html, esc
+from formcheck.report.html import EmbeddedImage, build_html
 from formcheck.report.keyframes import encode_image, render_keyframe, select_keyframes
 from formcheck.report.plots import (
     _EARLY_COLOUR,
@@ -26,6 +26,8 @@ from formcheck.report.plots import (
     _render,
     all_plots,
 )
+from formcheck.report.templating import render
+from formcheck.report.view import long_run_view
 
 HTML_JPEG_QUALITY = 85
 
@@ -104,43 +106,12 @@ def windows_plot(report: dict[str, Any]) -> Plot | None:
     )
 
 
-def _fmt(value: Any, spec: str) -> str:
-    return "–" if value is None else format(value, spec)
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(int(round(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def windows_table(report: dict[str, Any]) -> str:
-    """HTML table of the windows used (time span, strides, lean, shank, cadence)."""
-    lr = report.get("long_run")
-    if not lr:
+    """HTML section of the windows used (time span, strides, lean, shank, cadence), or ""."""
+    long_run = long_run_view(report)
+    if long_run is None:
         return ""
-    head = ("Window", "Time", "Strides used", "Trunk lean", "Shank at IC", "Cadence", "Pose")
-    body = []
-    for r in lr["windows"]:
-        cells = (
-            str(r["index"] + 1),
-            f"{_clock(r['start_s'])}–{_clock(r['end_s'])}",
-            str(r["strides"]),
-            _fmt(r["trunk_lean_deg"], ".1f") + "°",
-            _fmt(r["shank_angle_deg"], ".1f") + "°",
-            _fmt(r["cadence_spm"], ".0f"),
-            "resumed" if r["from_checkpoint"] else "computed",
-        )
-        body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    share = lr.get("analysed_share") or 0.0
-    return (
-        '<section id="long-run"><h2>Long run: windows analysed</h2>'
-        f'<p class="muted">{len(lr["windows"])} windows cover {100 * share:.0f} % of '
-        f"{_clock(lr['video_duration_s'])}; each counts whole strides only.</p>"
-        f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{"".join(body)}'
-        "</tbody></table></div></section>"
-    )
+    return render("report/_long_run.html", {"long_run": long_run})
 
 
 def write_window_visuals(
@@ -198,8 +169,6 @@ def write_window_visuals(
     extra = windows_plot(report)
     if extra is not None:
         plots.insert(0, extra)
+    # the page shows the windows table (report["long_run"]) before the plots
     page = build_html(report=report, plots=plots, images=images, video_files=[])
-    table = windows_table(report)
-    if table:
-        page = page.replace('<section id="plots">', table + '<section id="plots">', 1)
     (out_dir / "report.html").write_text(page, encoding="utf-8")

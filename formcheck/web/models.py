@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -92,6 +93,18 @@ class RunSession(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def athlete_answers(self) -> dict[str, Any]:
+        """The athlete's name and answers on the upload page (report.json's "athlete")."""
+        return {
+            "name": self.athlete.name,
+            "height_cm": self.height_cm,
+            "belt_speed_kmh": self.belt_speed_kmh,
+            "shoe_km": self.shoe_km,
+            "surface": self.surface,
+            "training_changes": self.training_changes,
+            "where_it_hurts": self.where_it_hurts,
+        }
 
 
 class Clip(models.Model):

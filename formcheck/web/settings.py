@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
+from formcheck.report.templating import TEMPLATE_DIR as REPORT_TEMPLATE_DIR
 from formcheck.web import conf
 
 ANALYSIS_CONFIG, WEB = conf.load(os.environ.get(conf.ENV_CONFIG))
@@ -56,7 +57,8 @@ WSGI_APPLICATION = "formcheck.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # report/*: the partials report.html shares with the review page (one design)
+        "DIRS": [REPORT_TEMPLATE_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

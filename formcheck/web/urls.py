@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 from django.views.static import serve
 
+from formcheck.report.templating import STATIC_DIR as REPORT_STATIC_DIR
 from formcheck.web import views_athlete as athlete
 from formcheck.web import views_coach as coach
 from formcheck.web import views_review as review
@@ -19,6 +20,12 @@ _SESSION = "<str:session_uid>"
 urlpatterns = [
     path("healthz", coach.healthz, name="healthz"),
     # Static files (CSS, JS) straight from the package; behind nginx, nginx serves /static/.
+    # /static/report/: the stylesheet the web pages share with report.html (one design).
+    re_path(
+        r"^static/(?P<path>report/.+)$",
+        login_not_required(serve),
+        {"document_root": REPORT_STATIC_DIR},
+    ),
     re_path(r"^static/(?P<path>.+)$", login_not_required(serve), {"document_root": STATIC_DIR}),
     path(
         "login",

@@ -89,6 +89,28 @@ def review_data(session: RunSession, *, file_base: str, readonly: bool) -> dict[
     }
 
 
+def report_context(session: RunSession) -> dict[str, Any]:
+    """What the review page shows beside the player, through report.html's own partials:
+    finding cards (evidence frames as seek buttons), warnings, the running-dynamics
+    table, the athlete's answers and the disclaimer. Text only (formatted by
+    :mod:`formcheck.report.view`), escaped by the templates."""
+    from formcheck.report import view
+
+    report = _report(session) or {}
+    summary = report.get("summary") or {}
+    n_clips = len(report.get("videos") or [report.get("video")])
+    return {
+        "report_ready": bool(report),
+        "findings": view.finding_cards(report, n_clips=n_clips),
+        "warnings": [str(w) for w in report.get("warnings") or []],
+        "dynamics_header": ("Measure", "Value", "Typical / reference"),
+        "dynamics": view.dynamics_rows(summary) if report.get("running") and summary else [],
+        # the name is the page's heading already
+        "answers": view.athlete_rows({**session.athlete_answers(), "name": None}),
+        "disclaimer": str(report.get("disclaimer") or ""),
+    }
+
+
 def _serve_run_file(request: HttpRequest, session: RunSession, name: str) -> HttpResponse:
     path = run_file(session.uid, name)
     if path is None:
@@ -118,6 +140,7 @@ def review_page(request: HttpRequest, uid: str) -> HttpResponse:
             "data_url": reverse("review_json", args=[uid]),
             "notes_url": reverse("notes", args=[uid]),
             "readonly": False,
+            **report_context(session),
         },
     )
 
@@ -214,6 +237,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "athlete": link.session.athlete,
             "data_url": reverse("share_json", args=[token]),
             "readonly": True,
+            **report_context(link.session),
         },
     )
 

@@ -4,6 +4,7 @@ link, run the job (formcheck.pipeline.analyze_run via the jobs table), review it
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 
 from formcheck.capture.video import probe_video
 from formcheck.jobs.runner import execute
-from formcheck.web.models import Job
+from formcheck.web.models import Job, RunSession
 from tests.web.conftest import upload_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -28,6 +29,8 @@ def test_upload_analyse_review(coach_client: Client, upload_token: str) -> None:
     assert last.json()["state"] == "received"
     submit = athlete_client.post(f"/u/{upload_token}/sessions/{session_uid}/submit")
     assert submit.json()["state"] == "received"
+    hurts = 'lower back <script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    RunSession.objects.filter(uid=session_uid).update(where_it_hurts=hurts)
     job = Job.objects.get()
     execute(job.id)  # what the huey consumer does with the queued task
     job.refresh_from_db()
@@ -45,6 +48,11 @@ def test_upload_analyse_review(coach_client: Client, upload_token: str) -> None:
     run = Path(settings.DATA_DIR) / "runs" / session_uid
     report = json.loads((run / "report.json").read_text())
     assert report["videos"][0]["runner_height_m"] == 1.72  # the athlete's answer reached it
+    assert report["athlete"]["where_it_hurts"] == hurts
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert f"<dt>Where it hurts</dt><dd>{escape(hurts)}</dd>" in page
+    assert "<dt>Height</dt><dd>172 cm</dd>" in page
     info = probe_video(run / "annotated.mp4")
     assert (info.n_frames, round(info.fps)) == (600, 60)  # frame numbers match report.json
     video = coach_client.get(clip["video_url"], headers={"Range": "bytes=1000-1999"})

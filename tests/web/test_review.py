@@ -140,3 +140,47 @@ def test_delete_removes_the_video_and_every_derived_file(
     assert other.exists()  # another session's staging is not touched
     assert RunSession.objects.count() == 0
     assert Clip.objects.count() == 0
+
+
+def test_review_page_shows_findings_through_the_report_partials(
+    coach_client: Client, ready_session: RunSession, share_token: str
+) -> None:
+    """The finding cards, warnings and the athlete's answers on the review page come from
+    the partials report.html is made of (one design), escaped; evidence frames are
+    buttons the player seeks to."""
+    evil = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    path = Path(settings.DATA_DIR) / "runs" / ready_session.uid / "report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["findings"][0].update(reason=f"shank 9° {evil}", value=9.04, unit="deg")
+    report["warnings"] = [f"clip 0: {evil}"]
+    path.write_text(json.dumps(report), encoding="utf-8")
+    ready_session.where_it_hurts = f"lower back {evil}"
+    ready_session.shoe_km = 640.0
+    ready_session.save()
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+    for page in (
+        coach_client.get(f"/sessions/{ready_session.uid}").content.decode(),
+        Client().get(f"/s/{share_token}").content.decode(),
+    ):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        card = page.split('id="finding-overstride"', 1)[1].split("</article>", 1)[0]
+        assert 'class="badge flag">Flag</span>' in card
+        assert "<h3>Overstriding " in card and '<div class="value">9.0°</div>' in card
+        assert f"<p>shank 9° {escaped}</p>" in card
+        assert '<button type="button" class="evidence" data-clip="0" data-frame="40">' in card
+        assert f"<li>clip 0: {escaped}</li>" in page
+        assert f"<dt>Where it hurts</dt><dd>lower back {escaped}</dd>" in page
+        assert "<dt>Shoe age</dt><dd>640 km</dd>" in page
+        assert "<dt>Runner</dt>" not in page  # the name is the heading
+        assert "<strong>Note:</strong> not a diagnosis" in page
+        assert 'href="/static/report/design.css"' in page
+
+
+def test_the_shared_stylesheet_is_served_without_a_session() -> None:
+    from formcheck.report.templating import STYLESHEET
+
+    response = Client().get("/static/report/design.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == STYLESHEET.read_bytes()
+    assert Client().get("/static/report/../web/style.css").status_code == 404
+    assert Client().get("/static/web/style.css").status_code == 200

@@ -1,5 +1,5 @@
 // Review player: frame-exact stepping with requestVideoFrameCallback, contacts timeline,
-// findings that seek to their evidence, speed, stride loop, notes. Plain JavaScript.
+// findings (server-rendered) that seek to their evidence, speed, stride loop, notes. Plain JavaScript.
 // Frame numbers are the report's: frame = round(mediaTime x fps), fps shipped in the JSON.
 (function () {
   "use strict";
@@ -124,24 +124,12 @@
     seekFrame(Math.round((e.clientX - r.left) / r.width * (p.clip.frames - 1)));
   });
 
-  function renderFindings() {
-    const ul = root.querySelector(".findings");
-    ul.replaceChildren();
-    data.findings.forEach(function (f) {
-      const li = el("li", "finding status-" + f.status);
-      li.appendChild(el("strong", "", f.id.replace(/_/g, " ") + ": " + f.status));
-      li.appendChild(el("p", "", f.reason));
-      if (f.cue) li.appendChild(el("p", "cue", f.cue));
-      (f.evidence || []).forEach(function (ev) {
-        const b = el("button", "evidence", "see frame " + ev.frame + (players.length > 1 ? (ev.clip ? " (late)" : " (early)") : ""));
-        b.type = "button";
-        b.dataset.frame = String(ev.frame);
-        b.addEventListener("click", function () { seekFrame(ev.frame, ev.clip); });
-        li.appendChild(b);
-      });
-      ul.appendChild(li);
+  // The finding cards are server-rendered from report.html's partial (one design);
+  // their evidence buttons carry the clip and frame to seek to.
+  function wireFindings() {
+    root.querySelectorAll(".evidence").forEach(function (b) {
+      b.addEventListener("click", function () { seekFrame(Number(b.dataset.frame), Number(b.dataset.clip)); });
     });
-    root.querySelector(".disclaimer").textContent = data.disclaimer || "";
   }
 
   function renderNotes() {
@@ -229,7 +217,7 @@
       return p;
     });
     setActive(0);
-    renderFindings();
+    wireFindings();
     renderNotes();
     root.dataset.loaded = "1";
   });
