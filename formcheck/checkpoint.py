@@ -48,7 +48,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class CheckpointStore:
-    """Per-window pose checkpoints in one folder, valid for one job key.
+    """Pose checkpoints (per window, or per part of a full pass) in one folder,
+    valid for one job key.
 
     Parameters
     ----------
