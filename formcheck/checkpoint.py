@@ -1,23 +1,32 @@
-"""Checkpoints of a long job's pose results, one file pair per window.
+"""Checkpoints of a long job's pose results, one file pair per window or part.
 
-A window's pose track (``window_NNN.npz``) and its people summary and
-camera roll (``window_NNN.json``) are written as soon as the window is
-done, each through a temporary file renamed into place, the JSON last, so
-a window is either fully checkpointed or absent: Ctrl-C or a crash loses
-at most the window in progress. ``manifest.json`` holds the job's key (the
-video's fingerprint, pose model and settings, and the window plan); a
+Long-run mode: a window's pose track (``window_NNN.npz``) and its people
+summary and camera roll (``window_NNN.json``) are written as soon as the
+window is done. Full mode: each part of the pose pass (``part_NNNN.npz``,
+arrays of :mod:`formcheck.capture.pose_parts`, and ``part_NNNN.json``, its
+metadata with the sha256 of the ``.npz``). Each file goes through a
+temporary file renamed into place, the JSON last, so a window or part is
+either fully checkpointed or absent: Ctrl-C or a crash loses at most the
+one in progress. ``manifest.json`` holds the job's key (the video's
+fingerprint, pose model and settings, and the window plan or part size); a
 folder with another key is cleared before use, so a changed video or
-setting never mixes with old results.
+setting never mixes with old results. A part whose ``.npz`` does not match
+its recorded hash, or whose JSON is missing or unreadable, is not trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from formcheck.capture.track import PoseTrack
 from formcheck.capture.track_io import load_track, save_track
@@ -39,7 +48,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class CheckpointStore:
-    """Per-window pose checkpoints in one folder, valid for one job key.
+    """Pose checkpoints (per window, or per part of a full pass) in one folder,
+    valid for one job key.
 
     Parameters
     ----------
@@ -105,6 +115,48 @@ class CheckpointStore:
             if key == self.key:
                 return track, meta
         return None
+
+    @staticmethod
+    def _part_names(index: int) -> tuple[str, str]:
+        return f"part_{index:04d}.npz", f"part_{index:04d}.json"
+
+    def save_part(self, index: int, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Checkpoint part ``index``: named arrays and JSON-ready metadata."""
+        self._prepare()
+        npz, js = self._part_names(index)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+        data = buffer.getvalue()
+        try:
+            _write_atomic(self.folder / npz, data)
+            record = {"key": self.key, "sha256": hashlib.sha256(data).hexdigest(), "meta": meta}
+            _write_atomic(self.folder / js, json.dumps(record).encode())
+        except OSError as exc:
+            raise OutputError(f"{self.folder}: cannot write checkpoints ({exc})") from exc
+
+    def load_part(self, index: int) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+        """Part ``index``'s arrays and metadata, or None when absent, damaged or stale."""
+        if self._folder_key(self.folder) != self.key:
+            return None
+        npz, js = self._part_names(index)
+        try:
+            record = json.loads((self.folder / js).read_text(encoding="utf-8"))
+            data = (self.folder / npz).read_bytes()
+            if record["key"] != self.key or hashlib.sha256(data).hexdigest() != record["sha256"]:
+                return None
+            with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
+                arrays = {name: loaded[name] for name in loaded.files}
+            return arrays, dict(record["meta"])
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+            return None  # a damaged checkpoint is only a miss
+
+    def discard_parts(self, *, from_index: int) -> None:
+        """Remove the checkpoints of parts ``from_index`` on (they are to be redone)."""
+        for path in self.folder.glob("part_*.*"):
+            stem = path.name.split(".", 1)[0]
+            number = stem.removeprefix("part_")
+            if number.isdigit() and int(number) >= from_index:
+                path.unlink(missing_ok=True)
 
     def copy_to(self, dest: Path, indices: list[int]) -> None:
         """Copy the manifest and the given windows' checkpoints into ``dest``."""

@@ -251,13 +251,15 @@ class LongRunConfig:
     """Long-run mode: analyse sampled windows of a long video instead of every frame.
 
     ``mode`` "auto" uses windows for videos longer than ``auto_above_s``;
-    "windows" and "full" force one or the other.
+    "windows" and "full" force one or the other. ``checkpoint_every_s``:
+    seconds of video per checkpointed part of a full-mode pose pass.
     """
 
     mode: LongRunMode = "auto"
     auto_above_s: float = 600.0
     window_s: float = 20.0
     every_s: float = 120.0
+    checkpoint_every_s: float = 60.0
 
     def __post_init__(self) -> None:
         _check_section(
@@ -266,6 +268,7 @@ class LongRunConfig:
             [
                 _rule("auto_above_s", lambda v: v > 0, "a positive number of seconds"),
                 _rule("window_s", lambda v: v >= 5, "at least 5 seconds (several strides)"),
+                _rule("checkpoint_every_s", lambda v: v > 0, "a positive number of seconds"),
                 _ordered("window_s", "every_s", strict=False),
             ],
         )

@@ -48,6 +48,8 @@ class PoseResult:
         Frame chosen to show everyone detected (most people in view).
     from_cache : bool
         True when inference was skipped because a valid cache was found.
+    resumed_at_frame : int
+        Frame the pose pass resumed at from checkpoints (0: from the start).
     """
 
     info: VideoInfo
@@ -59,6 +61,7 @@ class PoseResult:
     line_roll: LineRoll | None = None
     preview_image: np.ndarray | None = None
     preview_scale: float = 1.0
+    resumed_at_frame: int = 0
 
 
 # Frames sampled across a video for the scene-line roll estimate.
@@ -124,6 +127,8 @@ def extract_pose(
     config: Config,
     cache_dir: Path | None = None,
     progress: ProgressReporter | None = None,
+    resume_dir: Path | None = None,
+    on_part: Any = None,
 ) -> PoseResult:
     """Probe a video, run pose estimation (or reuse the cache) and pick the runner.
 
@@ -135,14 +140,20 @@ def extract_pose(
         Folder holding ``pose_track.npz`` and ``people.json`` from an earlier
         run; reused when the video, model and pose settings match.
     progress : ProgressReporter, optional
+    resume_dir : Path, optional
+        Checkpoint folder of this video (:mod:`formcheck.capture.pose_resume`):
+        the pose pass is written there in parts of
+        ``long_run.checkpoint_every_s`` seconds and resumed from the parts
+        found there. Without it the pass is not checkpointed.
+    on_part : callable, optional
+        Called after each checkpointed part as ``(part index, frames done)``.
     """
     from formcheck.capture.model_bundle import verify_bundle
 
     info = probe_video(video_path)
     model_path = verify_bundle(Path(config.pose.model_path) if config.pose.model_path else None)
-    key = cache_key(
-        video_path=info.path, model_id=model_id_of(model_path), settings=_pose_settings(config)
-    )
+    model_id = model_id_of(model_path)
+    key = cache_key(video_path=info.path, model_id=model_id, settings=_pose_settings(config))
     if cache_dir is not None and (cache_dir / POSE_CACHE_NAME).is_file():
         cached = _read_cache(cache_dir, key)
         if cached is not None:
@@ -161,9 +172,21 @@ def extract_pose(
                 line_roll,
             )
     sampler = _FrameSampler(info.n_frames)
-    det = detect_poses(
-        info, settings=config.pose, progress=progress or NullProgress(), on_frame=sampler
-    )
+    resumed_at = 0
+    if resume_dir is None:
+        det = detect_poses(
+            info, settings=config.pose, progress=progress or NullProgress(), on_frame=sampler
+        )
+    else:
+        det, resumed_at = _resumable_pass(
+            info,
+            config,
+            (key, model_id),
+            resume_dir,
+            sampler,
+            progress=progress,
+            on_part=on_part,
+        )
     people = link_people(det)
     runner = choose_runner(people, source=str(info.path))
     track = person_track(det, people[runner], source=str(info.path))
@@ -183,6 +206,44 @@ def extract_pose(
         sampler.line_roll(track),
         image,
         scale,
+        resumed_at,
+    )
+
+
+def _resumable_pass(
+    info: VideoInfo,
+    config: Config,
+    keys: tuple[str, str],
+    resume_dir: Path,
+    sampler: _FrameSampler,
+    *,
+    progress: ProgressReporter | None,
+    on_part: Any,
+) -> tuple[Any, int]:
+    """The pose pass checkpointed in ``resume_dir``: (Detections, frame resumed at).
+
+    ``keys`` are the pose cache key and the model id.
+    """
+    from formcheck.capture.pose_resume import (
+        full_job_key,
+        part_frames_for,
+        resumable_detect_poses,
+    )
+    from formcheck.checkpoint import CheckpointStore
+
+    key, model_id = keys
+    part_frames = part_frames_for(fps=info.fps, every_s=config.long_run.checkpoint_every_s)
+    store = CheckpointStore(resume_dir, key=full_job_key(video_key=key, part_frames=part_frames))
+    return resumable_detect_poses(
+        info,
+        settings=config.pose,
+        model_id=model_id,
+        store=store,
+        part_frames=part_frames,
+        samples=sampler.frames,
+        on_frame=sampler,
+        progress=progress,
+        on_part=on_part,
     )
 
 
@@ -292,6 +353,7 @@ def analyze_run(
     html: bool = True,
     on_window: Any = None,
     athlete: dict[str, Any] | None = None,
+    on_part: Any = None,
 ) -> RunResult:
     """Analyse one run (one video, or several clips of it) and write its outputs.
 
@@ -318,11 +380,18 @@ def analyze_run(
         ``height_cm``, ``belt_speed_kmh``, ``shoe_km``, ``surface``,
         ``training_changes``, ``where_it_hurts``): stored as ``report.json``'s
         ``athlete`` and shown (escaped) in ``report.html``.
+    on_part : callable, optional
+        Full mode: called after each checkpointed part of the pose pass as
+        ``(part index, frames done)``.
 
     A video longer than ``long_run.auto_above_s`` (or any video with
     ``long_run.mode = "windows"``) is analysed in sampled windows, each a
     clip at its elapsed time (:mod:`formcheck.capture.windows_pose`); its pose
     results are checkpointed beside ``out_dir`` so an interrupted run resumes.
+    In full mode the pose pass is checkpointed there too, every
+    ``long_run.checkpoint_every_s`` seconds of video
+    (:mod:`formcheck.capture.pose_resume`). The checkpoints are removed once
+    the output is complete.
     """
     from formcheck.analysis import analyze_clip
     from formcheck.assess.findings import all_findings
@@ -334,6 +403,7 @@ def analyze_run(
 
     check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
     from formcheck.capture.windows_pose import WindowedVideo, analyze_windows
+    from formcheck.checkpoint import CheckpointStore, resume_dir_for
     from formcheck.longrun import use_windows
 
     poses: list[PoseResult] = []
@@ -365,7 +435,12 @@ def analyze_run(
             continue
         cache = out_dir / f"pose_{k}"
         pose = extract_pose(
-            video, config=config, cache_dir=cache if cache.is_dir() else None, progress=progress
+            video,
+            config=config,
+            cache_dir=cache if cache.is_dir() else None,
+            progress=progress,
+            resume_dir=resume_dir_for(out_dir) / f"video_{k}",
+            on_part=on_part,
         )
         poses.append(pose)
         full_poses.append((k, pose))
@@ -418,6 +493,9 @@ def analyze_run(
             )
     for run in windowed:
         run.store.discard()  # finished: the windows' poses are in out_dir/pose_windows
+    for k, _ in full_poses:
+        # finished: the pose track is in out_dir/pose_K (any key opens it to remove it)
+        CheckpointStore(resume_dir_for(out_dir) / f"video_{k}", key="").discard()
     return RunResult(report=report, clips=clips, pose=poses, out_dir=out_dir)
 
 

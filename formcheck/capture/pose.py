@@ -13,6 +13,7 @@ serially.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 from collections import deque
@@ -26,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.capture.model_bundle import sha256_file, verify_bundle
-from formcheck.capture.motion import FrameDiffer
+from formcheck.capture.motion import FrameDiffer, repeated_frames
+from formcheck.capture.pose_parts import PassState, PosePart
 from formcheck.capture.roi import (
     SMALL_TARGET_SHARE,
     Box,
@@ -117,6 +119,9 @@ def detect_poses(
     progress: ProgressReporter | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
     frames: Iterable[Frame] | None = None,
+    resume: PosePart | None = None,
+    on_part: Callable[[PosePart], None] | None = None,
+    part_frames: int = 0,
 ) -> Detections:
     """Run the pose landmarker on every frame of a probed video.
 
@@ -136,6 +141,16 @@ def detect_poses(
         The frames to analyse (e.g. one window of a long video, from
         :func:`formcheck.capture.video.iter_frames_between`); default every frame
         of ``info``. ``info.n_frames`` should then be their number.
+    resume : PosePart, optional
+        Frames already done by an interrupted pass (:mod:`formcheck.capture.pose_parts`):
+        the pass carries on from its end with its state restored, decoding
+        from the frame after it.
+    on_part : callable, optional
+        Called with each finished :class:`~formcheck.capture.pose_parts.PosePart`:
+        every ``part_frames`` frames from frame 0, and once at the end
+        (``final``, possibly empty), so a caller can checkpoint the pass.
+    part_frames : int
+        Frames per part (0: no parts).
 
     Returns
     -------
@@ -156,7 +171,8 @@ def detect_poses(
 
     model_path = verify_bundle(Path(settings.model_path) if settings.model_path else None)
     progress = progress or NullProgress()
-    n_alloc = max(info.n_frames, 1)
+    first = 0 if resume is None else resume.stop
+    n_alloc = max(info.n_frames, first, 1)
     crops = settings.runner_crop and settings.running_mode == "image"
     slots = settings.num_poses + (1 if crops else 0)
     # float32: MediaPipe's own precision, and half the memory of a long video.
@@ -165,17 +181,28 @@ def detect_poses(
     zvp[..., 0] = np.nan
     crop_px = np.full((n_alloc, 4), np.nan)
     times: list[float] = []
+    carry = _Carry(info, part_frames=part_frames if on_part is not None else 0)
+    if resume is not None:
+        xy[:first], zvp[:first], crop_px[:first] = resume.xy_px, resume.zvp, resume.crop_px
+        times = resume.timestamps_s.tolist()
+        carry.restore(resume)
     workers = worker_count(settings)
-    differ = FrameDiffer(frame_width=info.width, fps=info.fps)
+    part_start = first
     with ExitStack() as stack:
         landmarkers = [
             stack.enter_context(_create_landmarker(PoseLandmarker, model_path, settings))
             for _ in range(workers)
         ]
-        progress.start(total=info.n_frames, label="pose")
-        source = frames if frames is not None else iter_frames(info)
+        label = f"pose, resumed at frame {first}" if first else "pose"
+        progress.start(total=max(info.n_frames - first, 0), label=label)
+        last_pts = None if resume is None else resume.state.last_pts
+        source = (
+            frames
+            if frames is not None
+            else iter_frames(info, from_index=first, after_pts=last_pts)
+        )
         found_frames = _landmark_frames(
-            info, source, landmarkers, settings, on_frame=on_frame, differ=differ, crops=crops
+            info, source, landmarkers, settings, on_frame=on_frame, carry=carry, crops=crops
         )
         for frame, found in found_frames:
             if frame.index >= xy.shape[0]:
@@ -191,8 +218,17 @@ def detect_poses(
                 crop_px[frame.index] = found.crop.as_array()
             times.append(frame.timestamp_s)
             progress.advance()
+            if on_part is not None and carry.is_boundary(frame.index + 1):
+                arrays = (xy, zvp, crop_px, times)
+                on_part(carry.part(arrays, part_start, frame.index + 1, last_pts=frame.pts))
+                part_start = frame.index + 1
+            last_pts = frame.pts
     progress.finish()
     n = len(times)
+    if on_part is not None:
+        final = carry.part((xy, zvp, crop_px, times), part_start, n, last_pts=last_pts)
+        on_part(dataclasses.replace(final, final=True))
+    differ = carry.differ
     return Detections(
         xy_px=xy[:n],
         z=zvp[:n, ..., 0],
@@ -204,6 +240,100 @@ def detect_poses(
         settings=settings,
         crop_px=crop_px[:n],
         repeated=differ.repeated()[:n],
+    )
+
+
+class _Carry:
+    """The state a pose pass carries across frames, and snapshots of it at part ends.
+
+    The differencer's state is taken when a part's last frame is decoded
+    (decoding runs ahead of inference in IMAGE mode); the follower's and
+    the VIDEO-mode clock's when that frame's landmarks are in, which is
+    when the part is made.
+    """
+
+    def __init__(self, info: VideoInfo, *, part_frames: int) -> None:
+        self.differ = FrameDiffer(frame_width=info.width, fps=info.fps)
+        self.follower = RunnerFollower(
+            frame_width=info.width,
+            frame_height=info.height,
+            lag_frames=ROI_LAG_FRAMES,
+            max_unseen_frames=_MAX_UNSEEN_FRAMES,
+        )
+        self.last_ms = -1
+        self.part_frames = part_frames
+        self._differ_at: dict[int, tuple[np.ndarray | None, np.ndarray | None]] = {}
+
+    def restore(self, part: PosePart) -> None:
+        """Carry on from the end of ``part``."""
+        state = part.state
+        self.differ.previous = state.differ_previous
+        self.differ.memory = state.differ_memory
+        self.differ.diffs = part.diffs.tolist()
+        self.follower.history = list(state.follower_history)
+        self.last_ms = state.last_ms
+
+    def is_boundary(self, stop: int) -> bool:
+        """Whether a part ends before frame ``stop``."""
+        return self.part_frames > 0 and stop % self.part_frames == 0
+
+    def _differ_state(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        d = self.differ
+        return (
+            None if d.previous is None else d.previous.copy(),
+            None if d.memory is None else d.memory.copy(),
+        )
+
+    def decoded(self, index: int) -> None:
+        """Frame ``index`` went through the differencer."""
+        if self.is_boundary(index + 1):
+            self._differ_at[index + 1] = self._differ_state()
+
+    def part(
+        self, arrays: tuple[Any, ...], start: int, stop: int, *, last_pts: int | None
+    ) -> PosePart:
+        """Frames ``[start, stop)`` of the pass's arrays ``(xy, zvp, crop_px, times)``."""
+        xy, zvp, crop_px, times = arrays
+        at = self._differ_at.pop(stop, None)
+        previous, memory = at if at is not None else self._differ_state()
+        state = PassState(
+            last_pts=last_pts,
+            last_ms=self.last_ms,
+            differ_previous=previous,
+            differ_memory=memory,
+            follower_history=list(self.follower.history),
+        )
+        return PosePart(
+            start,
+            xy[start:stop].copy(),
+            zvp[start:stop].copy(),
+            crop_px[start:stop].copy(),
+            np.asarray(times[start:stop], dtype=float),
+            np.asarray(self.differ.diffs[start:stop], dtype=float),
+            state,
+        )
+
+
+def detections_of_part(
+    part: PosePart, *, info: VideoInfo, model_id: str, settings: PoseConfig
+) -> Detections:
+    """The :class:`Detections` of a whole pass rebuilt from its checkpointed parts.
+
+    ``part`` holds every frame from 0 (:func:`~formcheck.capture.pose_parts.join_parts`).
+    """
+    if part.start != 0:
+        raise ValueError(f"detections_of_part: expected a part from frame 0, got {part.start}")
+    return Detections(
+        xy_px=part.xy_px,
+        z=part.zvp[..., 0],
+        visibility=part.zvp[..., 1],
+        presence=part.zvp[..., 2],
+        timestamps_s=part.timestamps_s,
+        info=info,
+        model_id=model_id,
+        settings=settings,
+        crop_px=part.crop_px,
+        repeated=repeated_frames(part.diffs),
     )
 
 
@@ -288,7 +418,7 @@ def _landmark_frames(
     settings: PoseConfig,
     *,
     on_frame: Callable[[int, np.ndarray], None] | None,
-    differ: FrameDiffer,
+    carry: _Carry,
     crops: bool,
 ) -> Iterator[tuple[Frame, _Found]]:
     """Decoded frames with their candidates, in frame order.
@@ -303,20 +433,23 @@ def _landmark_frames(
     """
     import mediapipe as mp
 
+    differ = carry.differ
+
     def decoded() -> Iterator[tuple[Frame, Box | None]]:
         for frame in source:
             if on_frame is not None:
                 on_frame(frame.index, frame.rgb)
             differ.add(frame.rgb)
+            carry.decoded(frame.index)
             yield frame, (differ.motion_box() if crops else None)
 
     if settings.running_mode == "video":
-        landmarker, last_ms = landmarkers[0], -1
+        landmarker = landmarkers[0]
         for frame, _ in decoded():
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             # Timestamps must strictly increase, in whole milliseconds.
-            last_ms = max(round(frame.timestamp_s * 1000.0), last_ms + 1)
-            result = landmarker.detect_for_video(image, last_ms)
+            carry.last_ms = max(round(frame.timestamp_s * 1000.0), carry.last_ms + 1)
+            result = landmarker.detect_for_video(image, carry.last_ms)
             people = [_landmark_array(p) * _px_scale(info) for p in result.pose_landmarks]
             yield frame, _Found(people)
         return
@@ -332,12 +465,7 @@ def _landmark_frames(
         finally:
             idle.put(landmarker)
 
-    follower = RunnerFollower(
-        frame_width=info.width,
-        frame_height=info.height,
-        lag_frames=ROI_LAG_FRAMES,
-        max_unseen_frames=_MAX_UNSEEN_FRAMES,
-    )
+    follower = carry.follower
     limit = min(_FRAMES_IN_FLIGHT_PER_WORKER * len(landmarkers), ROI_LAG_FRAMES)
     pending: deque[tuple[Frame, Box | None, Future[_Found]]] = deque()
 

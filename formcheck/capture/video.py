@@ -8,6 +8,7 @@ container, so variable-frame-rate phone video keeps its real timing.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,11 +70,15 @@ class Frame:
         Presentation time in seconds relative to the first frame.
     rgb : ndarray, shape (height, width, 3), uint8
         Upright RGB image, C-contiguous.
+    pts : int or None
+        Presentation timestamp in the stream's time base (None when the
+        container gives none); where a resumed decode seeks to.
     """
 
     index: int
     timestamp_s: float
     rgb: np.ndarray
+    pts: int | None = None
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -230,13 +235,26 @@ def _upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def iter_frames(info: VideoInfo) -> Iterator[Frame]:
-    """Decode a probed video frame by frame.
+def iter_frames(
+    info: VideoInfo, *, from_index: int = 0, after_pts: int | None = None
+) -> Iterator[Frame]:
+    """Decode a probed video frame by frame, from the start or from a resume point.
 
     Parameters
     ----------
     info : VideoInfo
         Result of :func:`probe_video` for the file.
+    from_index : int
+        First frame to yield (frames before it were done in an earlier,
+        interrupted pass). Indices and timestamps are those a decode from
+        the start gives.
+    after_pts : int, optional
+        Presentation timestamp of frame ``from_index - 1``: the decode seeks
+        to the keyframe before it and starts after it, checking that it is
+        met exactly. When it is unknown or not met (a stream without
+        timestamps, a seek that lands past it), the frames before
+        ``from_index`` are decoded and dropped instead, so indices stay
+        exact either way.
 
     Yields
     ------
@@ -250,32 +268,65 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
         container announces (a truncated file).
     """
     path = info.path
-    index = 0
-    t0: float | None = None
-    with _open(path) as container:
-        stream = _video_stream(container, path)
-        stream.thread_type = "AUTO"
-        try:
-            for frame in container.decode(stream):
-                if frame.pts is not None and frame.time_base is not None:
-                    t = float(frame.pts * frame.time_base)
-                else:
-                    t = index / info.fps
-                if t0 is None:
-                    t0 = t
-                rgb = _upright(frame.to_ndarray(format="rgb24"), info.rotation_deg)
-                yield Frame(index=index, timestamp_s=t - t0, rgb=rgb)
-                index += 1
-        except av.error.FFmpegError as exc:
-            raise VideoError(
-                f"{path}: the video is corrupt: decoding failed after {index} of "
-                f"{info.n_frames} frames ({ffmpeg_reason(exc)})"
-            ) from exc
+    index = from_index
+    try:
+        for index, t, frame in _decoded(info, from_index=from_index, after_pts=after_pts):
+            rgb = _upright(frame.to_ndarray(format="rgb24"), info.rotation_deg)
+            yield Frame(index=index, timestamp_s=t, rgb=rgb, pts=frame.pts)
+            index += 1
+    except av.error.FFmpegError as exc:
+        raise VideoError(
+            f"{path}: the video is corrupt: decoding failed after {index} of "
+            f"{info.n_frames} frames ({ffmpeg_reason(exc)})"
+        ) from exc
     if index < _TRUNCATION_TOLERANCE * info.n_frames:
         raise VideoError(
             f"{path}: the video looks truncated: the container announces "
             f"{info.n_frames} frames but only {index} could be decoded"
         )
+
+
+def _frame_time_s(frame: av.VideoFrame, index: int, fps: float) -> float:
+    if frame.pts is not None and frame.time_base is not None:
+        return float(frame.pts * frame.time_base)
+    return index / fps
+
+
+def _decoded(
+    info: VideoInfo, *, from_index: int, after_pts: int | None
+) -> Iterator[tuple[int, float, av.VideoFrame]]:
+    """``(index, seconds from the first frame, frame)`` from ``from_index`` on, unconverted.
+
+    Tries the seek to ``after_pts`` first (see :func:`iter_frames`), else
+    decodes from the start and drops the frames before ``from_index``.
+    """
+    with _open(info.path) as container:
+        stream = _video_stream(container, info.path)
+        stream.thread_type = "AUTO"
+        decode = container.decode(stream)
+        first = next(decode, None)
+        if first is None:
+            return
+        t0 = _frame_time_s(first, 0, info.fps)
+        if from_index > 0 and after_pts is not None and first.pts is not None:
+            if first.pts < after_pts:
+                container.seek(after_pts, stream=stream, backward=True)
+                decode = container.decode(stream)
+            else:
+                decode = itertools.chain([first], decode)
+            for frame in decode:
+                if frame.pts is None or frame.pts > after_pts:
+                    break  # the seek landed past the frame: decode from the start below
+                if frame.pts == after_pts:
+                    for index, frame in enumerate(decode, start=from_index):
+                        yield index, _frame_time_s(frame, index, info.fps) - t0, frame
+                    return
+    with _open(info.path) as container:
+        stream = _video_stream(container, info.path)
+        stream.thread_type = "AUTO"
+        for index, frame in enumerate(container.decode(stream)):
+            if index >= from_index:
+                yield index, _frame_time_s(frame, index, info.fps) - t0, frame
 
 
 def iter_frames_between(info: VideoInfo, *, start_s: float, end_s: float) -> Iterator[Frame]:
