@@ -278,6 +278,9 @@ def autocorr_step_frames(
             and score[k] - low >= _MIN_DIP
         ):
             peaks.append(k)
+    # Weighted, a peak of the unbiased score can fall to zero or below (the
+    # stride contrast's span shrinks twice as fast): no evidence of a period.
+    peaks = [k for k in peaks if biased[k] > 0]
     if not peaks:
         return float("nan"), 0
     best = max(biased[k] for k in peaks)
@@ -369,7 +372,13 @@ def running_span(xy: np.ndarray, *, step_frames: float) -> tuple[int, int]:
 def _chain_span(xy: np.ndarray) -> tuple[float, int, int]:
     """Step period and span ``[start, end)`` from the longest chain of leg
     crossings (widened by one step each side); NaN and (0, 0) without one."""
-    chains = [c for c in _chains(leg_crossings(xy)) if c.size >= _MIN_CHAIN_CROSSINGS]
+    # A step shorter than two frames cannot be sampled (the autocorrelation's
+    # floor too): crossings that close are landmark noise, not legs.
+    chains = [
+        c
+        for c in _chains(leg_crossings(xy))
+        if c.size >= _MIN_CHAIN_CROSSINGS and np.median(np.diff(c)) >= 2
+    ]
     if not chains:
         return float("nan"), 0, 0
     chain = max(chains, key=lambda c: (c.size, c[-1] - c[0]))
