@@ -100,6 +100,29 @@ def test_queue_batch_runs_like_the_local_pool(huey: Huey, tmp_path: Path) -> Non
     assert huey.pending_count() == 0 and huey.result_count() == 0  # results and beats read
 
 
+def test_a_symlinked_video_keeps_its_name_through_the_queue(huey: Huey, tmp_path: Path) -> None:
+    # The client used to send the resolved path: the worker's row then named
+    # the link's target, the client could not match it (KeyError) and the
+    # batch ended without a summary.
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "IMG_0001.mp4").write_bytes(b"running, filmed from the side")
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    (folder / "alice.mp4").symlink_to(raw / "IMG_0001.mp4")
+    worker = StandInWorker(huey)
+    worker.start()
+    try:
+        result = run_batch(folder, tmp_path / "out", settings=SETTINGS, runner=_runner(huey))
+    finally:
+        worker.stop.set()
+    assert [(r["video"], r["output"], r["status"]) for r in result.rows] == [
+        ("alice.mp4", "alice", "ok")
+    ]
+    assert (tmp_path / "out" / "alice" / "report.json").is_file()
+    assert [r["video"] for r in _csv(tmp_path / "out" / "summary.csv")] == ["alice.mp4"]
+
+
 def test_a_task_whose_worker_dies_is_reported_not_waited_for(huey: Huey, tmp_path: Path) -> None:
     """At most once: two tasks taken by workers that die (one before starting,
     one after its first heartbeat) become failed rows after lost_after_s."""
@@ -153,7 +176,7 @@ def test_interrupting_the_client_revokes_the_queued_tasks(huey: Huey, tmp_path: 
     with pytest.raises(KeyboardInterrupt):
         run_batch(folder, out, settings=SETTINGS, runner=_runner(huey), log=say)
     assert huey.pending_count() == 4
-    assert "stopped waiting: 4 queued task(s) revoked" in lines[-1]
+    assert "stopped waiting: revoked 4 task(s) not yet seen running" in lines[-1]
     worker = StandInWorker(huey)
     worker.start()
     deadline = time.monotonic() + 10

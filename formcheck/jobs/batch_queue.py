@@ -186,7 +186,10 @@ class QueueRunner:
         pending: dict[str, _Pending] = {}
         try:
             for item in todo:
-                video, out = str(item.video.resolve()), str(item.out_dir.resolve())
+                # Absolute, not resolved: the paths as the client names them
+                # (a symlinked video keeps its own name; workers mount the
+                # same paths, not necessarily the same link targets).
+                video, out = str(item.video.absolute()), str(item.out_dir.absolute())
                 result = self.task(video, out, settings, self.beat_s)
                 pending[result.id] = _Pending(item, time.monotonic())
             say(f"queued {len(todo)} task(s); waiting for workers (formcheck worker --redis URL)")
@@ -267,7 +270,9 @@ class QueueRunner:
             return summary_row(
                 p.item, None, status="failed", error=f"task returned {row!r}, expected a row"
             )
-        return row
+        # The row names the video and output as this client planned them,
+        # whatever the worker saw.
+        return {**row, "video": p.item.video.name, "output": p.item.out_dir.name}
 
     def _lost_row(self, p: _Pending) -> Row:
         if p.beat is None:
@@ -295,7 +300,9 @@ class QueueRunner:
             return
         if pending:
             say(
-                f"stopped waiting: {len(unstarted)} queued task(s) revoked; "
+                f"stopped waiting: revoked {len(unstarted)} task(s) not yet seen running "
+                "(one a worker took in the last moments may still run); "
                 f"{len(pending) - len(unstarted)} running finish on their workers "
-                "(a re-run skips what they complete)"
+                "(a re-run skips what they complete; wait for them before re-running, "
+                "or the same video is analysed twice at once)"
             )
