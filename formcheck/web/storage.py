@@ -61,11 +61,16 @@ def run_file(session_uid: str, name: str) -> Path | None:
 
 
 def delete_session_files(session_uid: str, clip_uids: list[str]) -> None:
-    """Remove a session's uploads (complete or partial) and its whole run folder."""
+    """Remove a session's uploads (complete or partial), its whole run folder
+    and the pose checkpoints of an unfinished run (``.<uid>.resume``: every
+    person's landmarks and small frames of the video)."""
+    from formcheck.checkpoint import resume_dir_for
+
     for uid in clip_uids:
         for path in (upload_path(uid), partial_path(uid)):
             path.unlink(missing_ok=True)
     shutil.rmtree(run_path(session_uid), ignore_errors=True)
+    shutil.rmtree(resume_dir_for(run_path(session_uid)), ignore_errors=True)
     clear_staging(session_uid)
 
 
@@ -74,7 +79,8 @@ def clear_staging(session_uid: str) -> None:
 
     :func:`formcheck.outdir.staged_output` writes ``.<name>.partial-*`` and
     moves an old output to ``.<name>.old-*`` while replacing it; a worker
-    killed mid-way leaves them behind. A new attempt starts clean.
+    killed mid-way leaves them behind. A new attempt starts clean, except
+    for the pose checkpoints (``.<uid>.resume``), which it resumes from.
     """
     run = run_path(session_uid)
     for pattern in (f".{run.name}.partial-*", f".{run.name}.old-*"):

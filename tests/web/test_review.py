@@ -132,11 +132,16 @@ def test_delete_removes_the_video_and_every_derived_file(
     (leftover / "pose_0").mkdir(parents=True)
     other = run.parent / ".0123456789abcdef0123456789abcdef.partial-1a2b3c4d"
     other.mkdir()
+    # An unfinished run's pose checkpoints (landmarks and small frames of the video).
+    resume = run.parent / f".{ready_session.uid}.resume" / "video_0"
+    resume.mkdir(parents=True)
+    (resume / "part_000.npz").write_bytes(b"landmarks")
     response = coach_client.post(f"/sessions/{ready_session.uid}/delete")
     assert response.status_code == 302
     assert not upload.exists()
     assert not run.exists()
     assert not leftover.exists()
+    assert not resume.parent.exists()
     assert other.exists()  # another session's staging is not touched
     assert RunSession.objects.count() == 0
     assert Clip.objects.count() == 0
