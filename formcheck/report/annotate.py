@@ -69,6 +69,8 @@ KEYFRAME_INTERVAL_S = 0.5
 # encoding cost about half what they cost at 1920 px (benchmarks/RESULTS.md:
 # 1080p60 annotation 19.1 -> under 10 ms/frame).
 MAX_LONG_SIDE_PX = 1280
+# Smallest scale factor scaled bilinearly; smaller ones are area-averaged.
+_BILINEAR_MIN_SCALE = 0.6
 # Largest denominator of the frame rate fraction (keeps 30000/1001 exact).
 _MAX_RATE_DENOMINATOR = 1001
 # How long IC / TO markers stay on screen, seconds of video.
@@ -139,10 +141,13 @@ class OutputGeometry:
                 rgb,
                 (self.picture_width, self.picture_height),
                 dst=target,
-                # Bilinear: 0.7 ms a 1080p frame against 4.5 ms for INTER_AREA;
-                # at a 1.5x reduction its aliasing is not visible, and the
-                # overlay is drawn after scaling, at the output's resolution.
-                interpolation=cv2.INTER_LINEAR,
+                # Bilinear down to a 1.5x reduction (1080p): 0.7 ms a frame
+                # against 4.5 ms for INTER_AREA, and no visible aliasing; a
+                # larger reduction (4K: 3x) skips source pixels, so it is
+                # averaged. The overlay is drawn after scaling either way.
+                interpolation=cv2.INTER_LINEAR
+                if self.scale >= _BILINEAR_MIN_SCALE
+                else cv2.INTER_AREA,
             )
         else:
             target[:] = rgb
