@@ -126,7 +126,7 @@ def page_context(
         "running": bool(report.get("running")),
         "headline": view.headline(report),
         "findings": view.finding_cards(report, images=images),
-        "dynamics_header": ("Measure", "Value", "Typical / reference"),
+        "dynamics_header": view.DYNAMICS_HEADER,
         "dynamics": view.dynamics_rows(report.get("summary") or {}),
         "long_run": view.long_run_view(report),
         "plots": [_plot_figure(p) for p in plots],

@@ -125,6 +125,10 @@ def headline(report: Mapping[str, Any]) -> str:
     )
 
 
+# Column headings of the running-dynamics table (report.html and the review page).
+DYNAMICS_HEADER = ("Measure", "Value", "Typical / reference")
+
+
 def dynamics_rows(s: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """The running-dynamics table: (measure, value, typical / reference)."""
     res = s.get("contact_time_resolution_ms")

@@ -103,7 +103,7 @@ def report_context(session: RunSession) -> dict[str, Any]:
         "report_ready": bool(report),
         "findings": view.finding_cards(report, n_clips=n_clips),
         "warnings": [str(w) for w in report.get("warnings") or []],
-        "dynamics_header": ("Measure", "Value", "Typical / reference"),
+        "dynamics_header": view.DYNAMICS_HEADER,
         "dynamics": view.dynamics_rows(summary) if report.get("running") and summary else [],
         # the name is the page's heading already
         "answers": view.athlete_rows({**session.athlete_answers(), "name": None}),
