@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import shutil
 import zipfile
 from pathlib import Path
@@ -41,8 +42,14 @@ def resume_dir_for(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.resume"
 
 
+def _tmp_name(path: Path) -> Path:
+    """A temporary name beside ``path`` that no other writer uses (process id and a
+    random token): two runs writing the same checkpoint never share a half-written file."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _tmp_name(path)
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
@@ -96,7 +103,7 @@ class CheckpointStore:
         """Checkpoint window ``index``: its runner track and metadata (JSON-ready)."""
         self._prepare()
         npz, js = self._names(index)
-        tmp = self.folder / (npz + ".tmp")
+        tmp = _tmp_name(self.folder / npz)
         save_track(track, tmp, key=self.key)
         os.replace(tmp, self.folder / npz)
         _write_atomic(self.folder / js, json.dumps(meta, indent=1).encode())
