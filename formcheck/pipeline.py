@@ -21,7 +21,7 @@ from formcheck.capture.track import PoseTrack
 from formcheck.capture.track_io import cache_key, load_track, save_track
 from formcheck.capture.video import VideoInfo, iter_frames, probe_video
 from formcheck.config import Config
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, NoPersonError, VideoError
 from formcheck.gait.horizon import LINE_ROLL_METHOD, LineRoll, roll_from_lines, runner_mask
 from formcheck.progress import NullProgress, ProgressReporter
 from formcheck.report.draw import OTHER_PERSON_COLOUR, bounding_box, draw_skeleton, put_label
@@ -434,14 +434,21 @@ def analyze_run(
             sources += [(info, w.start_s) for w in run.windows]
             continue
         cache = out_dir / f"pose_{k}"
-        pose = extract_pose(
-            video,
-            config=config,
-            cache_dir=cache if cache.is_dir() else None,
-            progress=progress,
-            resume_dir=resume_dir_for(out_dir) / f"video_{k}",
-            on_part=on_part,
-        )
+        resume = resume_dir_for(out_dir) / f"video_{k}"
+        try:
+            pose = extract_pose(
+                video,
+                config=config,
+                cache_dir=cache if cache.is_dir() else None,
+                progress=progress,
+                resume_dir=resume,
+                on_part=on_part,
+            )
+        except (NoPersonError, VideoError):
+            # The video itself is unusable (nobody in it, a corrupt stream): a
+            # re-run gives the same answer, so its checkpoints are not kept.
+            CheckpointStore(resume, key="").discard()
+            raise
         poses.append(pose)
         full_poses.append((k, pose))
         sources.append((info, 0.0))

@@ -409,3 +409,29 @@ def test_interrupted_full_run_resumes_with_the_same_report(tmp_path: Path) -> No
     np.testing.assert_array_equal(a.xy_px, b.xy_px)  # IMAGE mode: exactly the same
     np.testing.assert_array_equal(a.timestamps_s, b.timestamps_s)
     assert json.dumps(whole.report, sort_keys=True) == json.dumps(resumed.report, sort_keys=True)
+
+
+@pytest.mark.integration
+def test_a_video_with_nobody_in_it_leaves_no_checkpoints(
+    blob_video: VideoInfo, tmp_path: Path
+) -> None:
+    """MediaPipe finds no person in the blob clip: the run fails with the reason and
+    keeps no checkpoints (a re-run would give the same answer), nor any output."""
+    from formcheck.analysis import AnalysisOptions
+    from formcheck.checkpoint import resume_dir_for
+    from formcheck.errors import NoPersonError
+    from formcheck.pipeline import analyze_run
+
+    config = with_overrides(Config(), {"long_run.mode": "full", "long_run.checkpoint_every_s": 1.0})
+    out = tmp_path / "out"
+    with pytest.raises(NoPersonError, match="no person was detected"):
+        analyze_run(
+            [blob_video.path],
+            config=config,
+            options=[AnalysisOptions()],
+            out_dir=out,
+            annotated_video=False,
+            html=False,
+        )
+    assert not out.exists()
+    assert not resume_dir_for(out).exists()
