@@ -82,6 +82,14 @@ def test_text_renamed_mp4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     _expect_cli_error(path, "not a readable video", capsys)
 
 
+def test_a_text_file_is_not_a_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # FFmpeg's tty reader draws a long enough .txt as 25-fps frames of text:
+    # it probed as a 640x400 "video" and ran the whole pose pass.
+    path = tmp_path / "readme.txt"
+    path.write_text("# formcheck\n\nRun the demo with make demo.\n" * 200)
+    _expect_cli_error(path, "got a text file", capsys)
+
+
 def test_jpeg_renamed_mp4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import cv2
 

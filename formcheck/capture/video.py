@@ -101,6 +101,12 @@ def ffmpeg_reason(exc: BaseException) -> str:
     return str(reason) if reason else str(exc)
 
 
+# FFmpeg readers and codecs that draw text (ANSI art, .txt, binary text) as
+# frames: a text file would otherwise probe as a 25-fps "video".
+_TEXT_FORMATS = frozenset({"tty", "bin", "xbin", "adf", "idf"})
+_TEXT_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+
+
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.VideoStream:
     if not container.streams.video:
         raise VideoError(f"{path}: expected a video stream, found none (is it a video file?)")
@@ -108,6 +114,12 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
     if fmt.endswith("_pipe") or fmt == "image2":
         raise VideoError(f"{path}: expected a video, got a still image ({fmt})")
     stream = container.streams.video[0]
+    codec = stream.codec_context.name if stream.codec_context is not None else None
+    if fmt in _TEXT_FORMATS or codec in _TEXT_CODECS:
+        raise VideoError(
+            f"{path}: expected a video, got a text file (FFmpeg's {fmt!r} reader draws "
+            "text as pictures)"
+        )
     if stream.codec_context is None or stream.codec_context.name is None:
         raise VideoError(f"{path}: the video codec is not supported by this FFmpeg build")
     return stream
