@@ -102,6 +102,24 @@ def _check_output_dir(final_dir: Path, inputs: list[Path]) -> None:
     _probe_writable(ancestor, final_dir)
 
 
+def check_writable_folder(folder: Path) -> None:
+    """Refuse a folder that cannot be written or created (a batch's output root).
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is a file, is a folder that takes no new entries, or
+        lies under a path that is not a writable folder.
+    """
+    folder = folder.resolve()
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: expected a folder for the outputs, found a file")
+    ancestor = folder
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    _probe_writable(ancestor, folder)
+
+
 def _probe_writable(folder: Path, final_dir: Path) -> None:
     probe = folder / f".formcheck-probe-{secrets.token_hex(4)}"
     try:  # the one sure test of writability (permission bits do not bind root)

@@ -167,6 +167,39 @@ def test_batch_cli_exit_code(tmp_path: Path) -> None:
     assert main(["batch", str(empty), "-o", str(tmp_path / "o"), *redis]) == 9  # nothing there
 
 
+def test_batch_refuses_an_unwritable_output_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a file, or a folder that takes no new entries (read-only, immutable):
+    exit 8 with the folder named, before any video is analysed (it was a raw
+    errno and exit 1, after the videos had failed one by one)."""
+    import errno
+
+    from formcheck.cli import main
+
+    folder = _folder(tmp_path)
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    assert main(["batch", str(folder), "-o", str(a_file / "out"), "-q"]) == 8
+    assert "not a writable folder" in capsys.readouterr().err
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        if self.parent == read_only:  # what a read-only file system answers
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    assert main(["batch", str(folder), "-o", str(read_only), "-q"]) == 8
+    err = capsys.readouterr().err
+    assert f"{read_only}: cannot write into this output folder" in err
+    assert "failed" not in err and list(read_only.iterdir()) == []
+    assert main(["batch", str(folder / "a.mp4"), "-o", str(tmp_path / "o"), "-q"]) == 2
+    assert "expected a folder of videos, got a file" in capsys.readouterr().err
+
+
 def test_batch_cli_passes_capture_fps_and_belt_speed(tmp_path: Path) -> None:
     """The same options as analyze, one set for every video of the batch."""
     from formcheck.cli import _build_parser, config_from_args

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from formcheck.analysis import AnalysisOptions
 from formcheck.config import Config, with_overrides
 from formcheck.errors import FormcheckError, OutputError
+from formcheck.outdir import check_writable_folder
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts")
 SUMMARY_CSV = "summary.csv"
@@ -108,7 +109,8 @@ class BatchResult:
 def find_videos(folder: Path) -> list[Path]:
     """Video files directly in ``folder`` (by suffix), sorted by name."""
     if not folder.is_dir():
-        raise FormcheckError(f"{folder}: expected a folder of videos, got no such folder")
+        found = "a file" if folder.exists() else "no such folder"
+        raise FormcheckError(f"{folder}: expected a folder of videos, got {found}")
     return sorted(
         p
         for p in folder.iterdir()
@@ -338,6 +340,7 @@ def run_batch(
         )
     if out_root.exists() and not out_root.is_dir():
         raise OutputError(f"{out_root}: expected a folder for the batch outputs, found a file")
+    check_writable_folder(out_root)  # before any work, not at the first summary
     items = plan_items(videos, out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     done = [i for i in items if is_finished(i)]
