@@ -250,6 +250,18 @@ def test_athletes_answers_are_shown_escaped(long_run) -> None:
     assert "".join(checker.text).count(script) == 3  # the text, as the reader sees it
 
 
+def test_a_number_given_as_text_is_shown_as_text(long_run) -> None:
+    """A caller of the Python API passing height as text got a ValueError at the HTML
+    stage, after the whole analysis; it is shown (escaped) as given."""
+    report = copy.deepcopy(long_run.report)
+    height = '180"><img src=x>'
+    report["athlete"] = {"height_cm": height, "shoe_km": 640}
+    page = build_html(report=report, plots=[], images=[], video_files=[])
+    answers = page.split('id="athlete"', 1)[1].split("</section>", 1)[0]
+    assert f"<dt>Height</dt><dd>{esc(height)}</dd>" in answers
+    assert "<dt>Shoe age</dt><dd>640 km</dd>" in answers
+
+
 def test_report_without_athlete_answers_has_no_athlete_section(page: str) -> None:
     assert 'id="athlete"' not in page
     assert "<title>Running form report</title>" in page

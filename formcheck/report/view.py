@@ -258,7 +258,9 @@ def athlete_rows(athlete: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         value = (athlete or {}).get(key)
         if value is None or value == "":
             continue
-        rows.append((label, num(value, fmt, unit) if fmt else str(value)))
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # A number given as text (by a caller of the Python API) is shown as text.
+        rows.append((label, num(value, fmt, unit) if fmt and numeric else str(value)))
     return rows
 
 
