@@ -115,7 +115,7 @@ def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     c = cfg.forward_lean
     leans = np.array([s.trunk_lean_deg for s in summary.strides], dtype=float)
     leans = leans[np.isfinite(leans)]
-    source = f"{leans.size} strides"
+    source = f"{leans.size} stride{'' if leans.size == 1 else 's'}"
     evidence_steps = False
     if leans.size < 3:
         steps = np.array([v for _, _, v in summary.step_leans], dtype=float)
@@ -350,14 +350,15 @@ def late_run_slouch(summary: RunSummary, cfg: FindingsConfig) -> Finding:
                 f"{sum(s.clip == k for s in summary.strides)} in clip {k + 1}" for k in clips
             )
             reason = (
-                f"{n} strides measured ({counts}); comparing the first and last clip needs at "
-                f"least {c.min_strides_per_window} strides in each (longer clips)"
+                f"{n} stride{'' if n == 1 else 's'} measured ({counts}); comparing the first "
+                f"and last clip needs at least {c.min_strides_per_window} strides in each "
+                "(longer clips)"
             )
         else:
             reason = (
-                f"{n} strides measured; comparing early and late needs at least "
-                f"{c.min_strides_per_window} strides in each window (a longer clip, or an early "
-                "and a late clip with their elapsed times)"
+                f"{n} stride{'' if n == 1 else 's'} measured; comparing early and late needs "
+                f"at least {c.min_strides_per_window} strides in each window (a longer clip, "
+                "or an early and a late clip with their elapsed times)"
             )
         return _unknown("late_run_slouch", reason, "deg", SLOUCH_REFERENCE)
     lo, hi = drift.ci95

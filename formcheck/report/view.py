@@ -170,7 +170,8 @@ def dynamics_rows(s: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         )
     measured = (
         "Measured",
-        f"{s.get('strides_measured', 0)} strides, {s.get('contacts_measured', 0)} contacts",
+        f"{_count(s.get('strides_measured', 0), 'stride')}, "
+        f"{_count(s.get('contacts_measured', 0), 'contact')}",
         "near leg first; far leg where visible",
     )
     return [*rows, *_asymmetry_rows(s.get("asymmetry") or {}), measured]
@@ -262,6 +263,10 @@ def athlete_rows(athlete: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         # A number given as text (by a caller of the Python API) is shown as text.
         rows.append((label, num(value, fmt, unit) if fmt and numeric else str(value)))
     return rows
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _clock(seconds: float) -> str:
