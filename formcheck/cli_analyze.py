@@ -180,5 +180,11 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
         html=not args.no_html,
     )
     if not args.quiet:
+        for k, pose in enumerate(result.pose):
+            if pose.resumed_at_frame:  # also said on the progress bar, on a terminal only
+                print(
+                    f"video {k + 1}: the pose pass resumed from checkpoints at frame "
+                    f"{pose.resumed_at_frame} of {pose.info.n_frames}"
+                )
         _print_summary(result.report, args.out)
     return 0

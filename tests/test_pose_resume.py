@@ -435,3 +435,29 @@ def test_a_video_with_nobody_in_it_leaves_no_checkpoints(
         )
     assert not out.exists()
     assert not resume_dir_for(out).exists()
+
+
+def test_the_cli_says_when_the_pose_pass_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The progress bar is drawn on a terminal only; logs get a plain line."""
+    import formcheck.pipeline
+    from formcheck.cli import main
+
+    out = tmp_path / "out"
+
+    def fake_run(videos: list[Path], **kwargs: Any) -> SimpleNamespace:
+        out.mkdir()
+        (out / "report.json").write_text("{}")
+        report = {"summary": {}, "running": False, "not_running_reason": "-", "warnings": []}
+        pose = SimpleNamespace(resumed_at_frame=240, info=SimpleNamespace(n_frames=600))
+        fresh = SimpleNamespace(resumed_at_frame=0, info=pose.info)
+        return SimpleNamespace(report=report, pose=[pose, fresh])
+
+    monkeypatch.setattr(formcheck.pipeline, "analyze_run", fake_run)
+    video = tmp_path / "run.mp4"
+    video.write_bytes(b"video")
+    assert main(["analyze", str(video), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "video 1: the pose pass resumed from checkpoints at frame 240 of 600" in lines
+    assert not any(line.startswith("video 2:") for line in lines)  # not resumed: not said
