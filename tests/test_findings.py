@@ -7,11 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck.assess.findings import heel_strike, late_run_slouch, overstride
-from formcheck.assess.summary import ContactRow, RunStride, RunSummary
-from formcheck.config import FindingsConfig
+from formcheck.analysis import AnalysisOptions, analyze_clip
+from formcheck.assess.findings import forward_lean, heel_strike, late_run_slouch, overstride
+from formcheck.assess.summary import ContactRow, RunStride, RunSummary, lean_values, summarize
+from formcheck.config import Config, FindingsConfig
 from formcheck.metrics.intervals import median_interval, outlying
 from formcheck.metrics.posture import Drift
+from formcheck.synthetic import RunnerParams, synthetic_track
 
 
 def test_median_interval_ranks_and_coverage_by_hand() -> None:
@@ -204,3 +206,33 @@ def test_late_run_slouch_unknown_says_which_clip_is_short() -> None:
         dataclasses.replace(_summary([3.0] * 6, [0.1] * 6), strides=strides[:6]), cfg
     )
     assert "an early and a late clip with their elapsed times" in one.reason
+
+
+def test_lean_values_fall_back_from_strides_to_steps_to_the_span() -> None:
+    nan = float("nan")
+    values, kind = lean_values(stride_leans=[1, 2, 3], step_leans=[9, 9], span_lean_deg=7)
+    assert (values.tolist(), kind) == ([1, 2, 3], "strides")
+    values, kind = lean_values(stride_leans=[5, nan], step_leans=[4, 6, nan], span_lean_deg=7)
+    assert (values.tolist(), kind) == ([4, 6], "steps")
+    values, kind = lean_values(stride_leans=[5], step_leans=[4], span_lean_deg=7)
+    assert (values.tolist(), kind) == ([7], "span")
+    values, kind = lean_values(stride_leans=[], step_leans=[], span_lean_deg=nan)
+    assert (values.size, kind) == (0, "none")
+
+
+CONFIG = Config()
+
+
+@pytest.mark.parametrize("duration_s", [2.0, 3.0, 4.0])
+def test_the_summary_lean_is_the_forward_lean_findings_value(duration_s: float) -> None:
+    # A short clip's lean came from its strides in the summary (the terminal and
+    # the dynamics table) and from the running span in the finding: 48.8 vs
+    # 44.9 degrees on a sprint start. Both now rest on the same values.
+    track, _ = synthetic_track(
+        params=RunnerParams(trunk_lean_deg=9.0), duration_s=duration_s, fps=60.0, seed=2
+    )
+    clip = analyze_clip(track, config=CONFIG, options=AnalysisOptions())
+    summary = summarize([clip], config=CONFIG)
+    lean = forward_lean(summary, CONFIG.findings)
+    assert lean.status != "unknown"
+    assert lean.value == pytest.approx(summary.trunk_lean_deg)

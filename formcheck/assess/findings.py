@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from formcheck.assess.summary import RunSummary
+from formcheck.assess.summary import RunSummary, lean_values
 from formcheck.config import FindingsConfig
 from formcheck.metrics.intervals import MedianInterval, median_interval, outlying
 
@@ -55,8 +55,6 @@ class Finding:
 # and the verdict says how few it rests on (a short clip of 4 steps gives 2
 # landings per leg).
 MIN_CONTACTS = 2
-# Steps a lean needs over per-step means (fewer: the running span's frames).
-MIN_LEAN_STEPS = 2
 FILM_ADVICE = "film at least 4 running steps from the side with both feet in view"
 
 
@@ -113,31 +111,32 @@ def forward_lean(summary: RunSummary, cfg: FindingsConfig) -> Finding:
     the running span's frames. The reason says which.
     """
     c = cfg.forward_lean
-    leans = np.array([s.trunk_lean_deg for s in summary.strides], dtype=float)
-    leans = leans[np.isfinite(leans)]
-    source = f"{leans.size} stride{'' if leans.size == 1 else 's'}"
-    evidence_steps = False
-    if leans.size < 3:
-        steps = np.array([v for _, _, v in summary.step_leans], dtype=float)
-        if np.isfinite(steps).sum() >= MIN_LEAN_STEPS:
-            leans, source, evidence_steps = steps[np.isfinite(steps)], "", True
-            source = f"{leans.size} steps (too few strides for stride means)"
-        elif np.isfinite(summary.span_lean_deg):
-            leans = np.array([summary.span_lean_deg])
-            source = "the running span's frames (no 2 timed steps)"
-        else:
-            return _unknown(
-                "forward_lean",
-                f"only {leans.size} measurable strides and no running span; {FILM_ADVICE}",
-                "deg",
-                LEAN_REFERENCE,
-            )
+    leans, kind = lean_values(
+        stride_leans=[s.trunk_lean_deg for s in summary.strides],
+        step_leans=[v for _, _, v in summary.step_leans],
+        span_lean_deg=summary.span_lean_deg,
+    )
+    n = leans.size
+    source = {
+        "strides": f"{n} stride{'' if n == 1 else 's'}",
+        "steps": f"{n} steps (too few strides for stride means)",
+        "span": "the running span's frames (no 2 timed steps)",
+        "none": "",
+    }[kind]
+    evidence_steps = kind == "steps"
+    if kind == "none":
+        return _unknown(
+            "forward_lean",
+            f"only {n} measurable stride{'' if n == 1 else 's'} and no running span; {FILM_ADVICE}",
+            "deg",
+            LEAN_REFERENCE,
+        )
     median = float(np.median(leans))
     above = float(np.mean(leans > c.flag_above_deg))
     if evidence_steps:
         frames = [(k, f) for k, f, v in summary.step_leans if np.isfinite(v)]
         evidence = [frames[int(np.argmin(np.abs(leans - median)))], frames[int(np.argmax(leans))]]
-    elif source.endswith("strides"):
+    elif kind == "strides":
         evidence = _stride_evidence(summary, leans, target=median)
     else:
         evidence = []

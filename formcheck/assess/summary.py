@@ -4,6 +4,7 @@ medians, class shares and the late-run posture drift."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -64,6 +65,7 @@ class RunSummary:
     contact_time_resolution_ms: float
     duty_factor: float
     trunk_lean_deg: float
+    """Median of what :func:`lean_values` gives: strides, else steps, else the span."""
     strike_leg: str | None
     """``"near"``, ``"far"`` or ``"both"`` (pooled), None without landings:
     the near leg when it has ``MIN_LEG_LANDINGS`` measured landings, else
@@ -190,6 +192,13 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
     belt = next((c.options.belt_speed_mps for c in running if c.options.belt_speed_mps), None)
     step_length = belt / (cadence / 60.0) if belt and np.isfinite(cadence) else float("nan")
     vo_cm = 100.0 * vo * leg_m if np.isfinite(leg_m) else float("nan")
+    step_leans = [(k, f, v) for k, c in enumerate(running) for f, v in c.step_leans]
+    span_lean = _median([c.span_lean_deg for c in running])
+    leans, _ = lean_values(
+        stride_leans=[s.trunk_lean_deg for s in strides],
+        step_leans=[v for _, _, v in step_leans],
+        span_lean_deg=span_lean,
+    )
     return RunSummary(
         strides=strides,
         contacts=rows,
@@ -197,7 +206,7 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
         contact_time_ms=_median([r.contact_time_ms for r in near]),
         contact_time_resolution_ms=1000.0 / fps if np.isfinite(fps) else float("nan"),
         duty_factor=_median([c.duty_factor for c in running]),
-        trunk_lean_deg=_median([s.trunk_lean_deg for s in strides]),
+        trunk_lean_deg=float(np.median(leans)) if leans.size else float("nan"),
         strike_leg=strike_leg,
         strike_angle_deg=_median([r.foot_strike_angle_deg for r in strike_rows]),
         strike_class=strike_class,
@@ -215,10 +224,40 @@ def summarize(clips: list[ClipAnalysis], *, config: Config) -> RunSummary:
         lean_drift=_drift([s.trunk_lean_deg for s in strides], strides, len(running), config),
         head_drift=_drift([s.head_forward_deg for s in strides], strides, len(running), config),
         asymmetry=_asymmetry(near, far),
-        step_leans=[(k, f, v) for k, c in enumerate(running) for f, v in c.step_leans],
-        span_lean_deg=_median([c.span_lean_deg for c in running]),
+        step_leans=step_leans,
+        span_lean_deg=span_lean,
         clock_known=all(c.clock_known for c in running),
     )
+
+
+# Fewest stride means, then step means, the run's trunk lean rests on; below
+# both, the median over the running span's frames (lean needs no contact).
+MIN_LEAN_STRIDES = 3
+MIN_LEAN_STEPS = 2
+LeanSource = Literal["strides", "steps", "span", "none"]
+
+
+def lean_values(
+    *, stride_leans: list[float], step_leans: list[float], span_lean_deg: float
+) -> tuple[np.ndarray, LeanSource]:
+    """The trunk leans (degrees) the run's lean rests on, and which they are.
+
+    Stride means when there are ``MIN_LEAN_STRIDES``; else step means (landing
+    to the next landing of either leg) when there are ``MIN_LEAN_STEPS``; else
+    the running span's median; else none (an empty array). The summary's
+    trunk lean and the forward-lean finding both use this, so they agree.
+    """
+    strides = np.asarray(stride_leans, dtype=float)
+    strides = strides[np.isfinite(strides)]
+    if strides.size >= MIN_LEAN_STRIDES:
+        return strides, "strides"
+    steps = np.asarray(step_leans, dtype=float)
+    steps = steps[np.isfinite(steps)]
+    if steps.size >= MIN_LEAN_STEPS:
+        return steps, "steps"
+    if np.isfinite(span_lean_deg):
+        return np.array([span_lean_deg]), "span"
+    return strides, "none"
 
 
 def choose_leg(n_near: int, n_far: int) -> str | None:
