@@ -106,6 +106,7 @@ def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
     assert [r["status"] for r in rows] == ["ok", "ok", "failed", "ok"]
     bad = rows[2]
     assert "VideoError" in bad["error"] and "bad.mp4" in bad["error"]
+    assert (bad["output"], rows[0]["output"]) == ("", "a")  # no folder to point at
     assert rows[0]["cadence_spm"] == "171.00" and rows[0]["overstride_status"] == "caution"
     assert rows[0]["shank_angle_deg"] == "4.00" and rows[0]["trunk_lean_deg"] == "6.50"
     html = (out / "summary.html").read_text()

@@ -195,6 +195,8 @@ def summary_row(item: BatchItem, report: dict[str, Any] | None, **extra: Any) ->
     row: Row = {c: None for c in COLUMNS}
     row.update(video=item.video.name, output=item.out_dir.name, **extra)
     if report is None:
+        if not item.out_dir.is_dir():
+            row["output"] = None  # failed before writing: no folder to point at
         return row
     s = report.get("summary") or {}
     statuses = {f["id"]: f["status"] for f in report.get("findings", [])}
