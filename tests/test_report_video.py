@@ -291,3 +291,20 @@ def test_not_running_clip_still_gets_a_video_and_a_page(tmp_path: Path) -> None:
     assert probe(out / "annotated.mp4")["decoded_frames"] == track.n_frames
     assert not (out / "keyframes").exists()
     assert "Running not analysed" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_captions_on_a_narrow_still_wrap_instead_of_shrinking() -> None:
+    # A portrait clip's still is 360 px wide: its caption was drawn at a
+    # 0.275 scale (about 6 px capitals), letters running together.
+    from formcheck.report.draw import with_caption
+
+    background = (24, 24, 24)
+    text = "contact 5 of 14 (near leg), frame 123: shank 9.1 deg, heel 0.18 L ahead"
+    narrow = with_caption(np.zeros((640, 360, 3), np.uint8), [(text, (255, 255, 255))], scale=0.275)
+    band = narrow[640:]
+    inked = np.flatnonzero((band != background).any(axis=2).any(axis=0))
+    assert inked.max() < 360 - 6  # nothing cut at the right edge
+    rows = np.flatnonzero((band != background).any(axis=2).any(axis=1))
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    assert len(runs) >= 2  # wrapped onto more lines
+    assert max(r.size for r in runs) >= 9  # capitals at least 9 px high (scale >= 0.45)

@@ -309,6 +309,23 @@ def draw_event_marker(
     put_label(image, label, (x + radius + 4, y - radius - 2), scale=0.6 * scale, colour=colour)
 
 
+# Smallest text scale of a caption (Hershey simplex: about 9 px capitals);
+# longer lines are wrapped rather than shrunk further.
+MIN_CAPTION_SCALE = 0.45
+
+
+def _wrap(text: str, *, width: int, scale: float, thickness: int) -> list[str]:
+    """``text`` split at spaces into lines at most ``width`` pixels wide (a
+    single word wider than that stays whole)."""
+    out: list[str] = []
+    for word in text.split(" "):
+        if out and text_size(f"{out[-1]} {word}", scale=scale, thickness=thickness)[0] <= width:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
+
+
 def with_caption(
     image: np.ndarray,
     lines: list[tuple[str, Colour]],
@@ -318,17 +335,26 @@ def with_caption(
 ) -> np.ndarray:
     """A new image: ``image`` with a band of text lines added below it.
 
-    Lines wider than the image are drawn smaller so they fit.
+    Text is drawn at ``scale``, at least :data:`MIN_CAPTION_SCALE`; lines
+    wider than the image are drawn smaller so they fit, down to that scale,
+    and wrapped at spaces beyond it (a narrow portrait still), so the text
+    stays readable.
     """
     if not lines:
         return image.copy()
     width = image.shape[1]
+    scale = max(scale, MIN_CAPTION_SCALE)
     thickness = max(1, round(scale * 2))
     pad = max(6, round(10 * scale))
     widest = max(text_size(t, scale=scale, thickness=thickness)[0] for t, _ in lines)
     if widest > width - 2 * pad:
-        scale *= (width - 2 * pad) / widest
+        scale = max(scale * (width - 2 * pad) / widest, MIN_CAPTION_SCALE)
         thickness = max(1, round(scale * 2))
+        lines = [
+            (part, colour)
+            for text, colour in lines
+            for part in _wrap(text, width=width - 2 * pad, scale=scale, thickness=thickness)
+        ]
     sizes = [text_size(t, scale=scale, thickness=thickness) for t, _ in lines]
     line_h = max(h + b for _, h, b in sizes) + max(4, round(8 * scale))
     band = np.empty((line_h * len(lines) + 2 * pad, width, 3), np.uint8)
