@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -394,23 +394,13 @@ def analyze_run(
     the output is complete.
     """
     from formcheck.analysis import analyze_clip
-    from formcheck.assess.findings import all_findings
-    from formcheck.assess.summary import summarize
     from formcheck.capture.video import check_duration
-    from formcheck.outdir import check_output_dir, staged_output
-    from formcheck.report.json_report import build_report, clean_json
-    from formcheck.report.strides_csv import write_strides_csv
+    from formcheck.capture.windows_pose import analyze_windows
+    from formcheck.longrun import use_windows
+    from formcheck.outdir import check_output_dir
 
     check_output_dir(out_dir, inputs=videos)  # before the long pose pass, not after it
-    from formcheck.capture.windows_pose import WindowedVideo, analyze_windows
-    from formcheck.checkpoint import CheckpointStore, resume_dir_for
-    from formcheck.longrun import use_windows
-
-    poses: list[PoseResult] = []
-    clips = []
-    full_poses: list[tuple[int, PoseResult]] = []
-    windowed: list[WindowedVideo] = []
-    sources: list[tuple[VideoInfo, float]] = []  # per clip: video, start of the clip in it
+    run = _Gathered()
     for k, (video, opts) in enumerate(zip(videos, options, strict=True)):
         info = probe_video(video)
         check_duration(
@@ -419,7 +409,7 @@ def analyze_run(
             capture_fps=getattr(opts, "capture_fps", None),
         )
         if use_windows(duration_s=info.duration_s, config=config.long_run):
-            run = analyze_windows(
+            windows = analyze_windows(
                 info,
                 video_index=k,
                 options=opts,
@@ -428,82 +418,149 @@ def analyze_run(
                 progress=progress,
                 on_window=on_window,
             )
-            windowed.append(run)
-            poses += [w.pose for w in run.windows]
-            clips += run.clips
-            sources += [(info, w.start_s) for w in run.windows]
+            run.windowed.append(windows)
+            run.poses += [w.pose for w in windows.windows]
+            run.clips += windows.clips
+            run.sources += [(info, w.start_s) for w in windows.windows]
             continue
-        cache = out_dir / f"pose_{k}"
-        resume = resume_dir_for(out_dir) / f"video_{k}"
-        try:
-            pose = extract_pose(
-                video,
-                config=config,
-                cache_dir=cache if cache.is_dir() else None,
-                progress=progress,
-                resume_dir=resume,
-                on_part=on_part,
-            )
-        except (NoPersonError, VideoError):
-            # The video itself is unusable (nobody in it, a corrupt stream): a
-            # re-run gives the same answer, so its checkpoints are not kept.
-            CheckpointStore(resume, key="").discard()
-            raise
-        poses.append(pose)
-        full_poses.append((k, pose))
-        sources.append((info, 0.0))
-        clips.append(
+        pose = _full_pose(
+            video, k, config=config, out_dir=out_dir, progress=progress, on_part=on_part
+        )
+        run.poses.append(pose)
+        run.full_poses.append((k, pose))
+        run.sources.append((info, 0.0))
+        run.clips.append(
             analyze_clip(pose.track, config=config, options=opts, line_roll=pose.line_roll)
         )
+    report = _run_report(run, config=config, athlete=athlete)
+    _write_run(
+        report,
+        run,
+        out_dir=out_dir,
+        videos=videos,
+        html=html,
+        annotated_video=annotated_video,
+        progress=progress,
+    )
+    return RunResult(report=report, clips=run.clips, pose=run.poses, out_dir=out_dir)
+
+
+@dataclass
+class _Gathered:
+    """What the pose and analysis stages of a run gave, clip by clip."""
+
+    poses: list[PoseResult] = field(default_factory=list)
+    clips: list[Any] = field(default_factory=list)
+    full_poses: list[tuple[int, PoseResult]] = field(default_factory=list)
+    windowed: list[Any] = field(default_factory=list)  # WindowedVideo per long video
+    # Per clip: its video and the clip's start in it, seconds.
+    sources: list[tuple[VideoInfo, float]] = field(default_factory=list)
+
+
+def _full_pose(
+    video: Path,
+    k: int,
+    *,
+    config: Config,
+    out_dir: Path,
+    progress: ProgressReporter | None,
+    on_part: Any,
+) -> PoseResult:
+    """Video ``k``'s pose pass in full mode: from the cache in ``out_dir/pose_K``,
+    or computed with checkpoints beside ``out_dir``."""
+    from formcheck.checkpoint import CheckpointStore, resume_dir_for
+
+    cache = out_dir / f"pose_{k}"
+    resume = resume_dir_for(out_dir) / f"video_{k}"
+    try:
+        return extract_pose(
+            video,
+            config=config,
+            cache_dir=cache if cache.is_dir() else None,
+            progress=progress,
+            resume_dir=resume,
+            on_part=on_part,
+        )
+    except (NoPersonError, VideoError):
+        # The video itself is unusable (nobody in it, a corrupt stream): a
+        # re-run gives the same answer, so its checkpoints are not kept.
+        CheckpointStore(resume, key="").discard()
+        raise
+
+
+def _run_report(
+    run: _Gathered, *, config: Config, athlete: dict[str, Any] | None
+) -> dict[str, Any]:
+    """report.json's content: summary, findings, videos, people, athlete, long run."""
+    from formcheck.assess.findings import all_findings
+    from formcheck.assess.summary import summarize
+    from formcheck.report.json_report import build_report, clean_json
+
+    clips = run.clips
     reasons = [c.not_running_reason for c in clips if not c.running]
     not_running = "; ".join(reasons) if len(reasons) == len(clips) else ""
     summary = summarize(clips, config=config)
-    findings = all_findings(summary, config.findings, not_running=not_running)
-    infos = [_info_dict(p.info) for p in poses]
-    people = [
-        {"clip": k, "runner_index": p.runner_index, "people": p.people} for k, p in enumerate(poses)
-    ]
     report = build_report(
         clips=clips,
-        video_infos=infos,
-        people=people,
+        video_infos=[_info_dict(p.info) for p in run.poses],
+        people=[
+            {"clip": k, "runner_index": p.runner_index, "people": p.people}
+            for k, p in enumerate(run.poses)
+        ],
         summary=summary,
-        findings=findings,
+        findings=all_findings(summary, config.findings, not_running=not_running),
         config=config,
         not_running_reason=not_running,
     )
     if athlete:
         report["athlete"] = clean_json(dict(athlete))
-    if windowed:
+    if run.windowed:
         from formcheck.capture.windows_pose import add_long_run_report
 
-        add_long_run_report(report, windowed)
+        add_long_run_report(report, run.windowed)
+    return report
+
+
+def _write_run(
+    report: dict[str, Any],
+    run: _Gathered,
+    *,
+    out_dir: Path,
+    videos: list[Path],
+    html: bool,
+    annotated_video: bool,
+    progress: ProgressReporter | None,
+) -> None:
+    """Write every output through a staging folder, then drop the checkpoints."""
+    from formcheck.checkpoint import CheckpointStore, resume_dir_for
+    from formcheck.outdir import staged_output
+    from formcheck.report.strides_csv import write_strides_csv
+
     with staged_output(out_dir, inputs=videos) as staging:
-        for k, pose in full_poses:
+        for k, pose in run.full_poses:
             (staging / f"pose_{k}").mkdir()
             write_pose_outputs(pose, staging / f"pose_{k}")
         (staging / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         write_strides_csv(report, staging / "strides.csv")
-        if windowed:
+        if run.windowed:
             from formcheck.capture.windows_pose import write_long_run_outputs
 
-            write_long_run_outputs(report, clips, sources, windowed, staging, html=html)
+            write_long_run_outputs(report, run.clips, run.sources, run.windowed, staging, html=html)
         elif html or annotated_video:
             _write_visual_outputs(
                 report,
-                clips,
-                poses,
+                run.clips,
+                run.poses,
                 staging,
                 html=html,
                 annotated_video=annotated_video,
                 progress=progress,
             )
-    for run in windowed:
-        run.store.discard()  # finished: the windows' poses are in out_dir/pose_windows
-    for k, _ in full_poses:
+    for windows in run.windowed:
+        windows.store.discard()  # finished: the windows' poses are in out_dir/pose_windows
+    for k, _ in run.full_poses:
         # finished: the pose track is in out_dir/pose_K (any key opens it to remove it)
         CheckpointStore(resume_dir_for(out_dir) / f"video_{k}", key="").discard()
-    return RunResult(report=report, clips=clips, pose=poses, out_dir=out_dir)
 
 
 def _min_duration_s(config: Config, opts: Any, fps: float) -> float:
