@@ -112,6 +112,7 @@ def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
     html = (out / "summary.html").read_text()
     assert '<a href="a/report.html">a.mp4</a>' in html and "1 failed" in html
     assert any("bad.mp4: failed" in line for line in lines)
+    assert any(line.startswith("1 other file left out") and "notes.txt" in line for line in lines)
 
     # Re-run: finished videos are skipped, the bad one is tried again.
     (folder / "bad.mp4").write_bytes(b"fixed now")

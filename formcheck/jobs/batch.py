@@ -349,6 +349,18 @@ def run_batch(
     todo = {i.video.name: i for i in items if not is_finished(i)}
     say = log or (lambda line: None)
     say(f"{len(items)} videos: {len(done)} finished earlier (skipped), {len(todo)} to analyse")
+    chosen = set(videos)
+    others = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p not in chosen
+    )
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        say(
+            f"{len(others)} other file{'' if len(others) == 1 else 's'} left out (not a video "
+            f"by its name, {'/'.join(VIDEO_SUFFIXES)}): {shown}"
+        )
     rows: dict[Path, Row] = {}
     for item in done:
         rows[item.video] = summary_row(item, read_report(item), status="skipped")
