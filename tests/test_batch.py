@@ -125,6 +125,10 @@ def test_batch_survives_bad_file_and_skips_finished(tmp_path: Path) -> None:
         "skipped",
     ]
     assert _csv(out / "summary.csv")[0]["cadence_spm"] == "171.00"  # read from its report
+    # ... and its time and worker from the summary that listed it
+    first, later = rows[0], _csv(out / "summary.csv")[0]
+    assert first["seconds"] and first["worker"]
+    assert (later["seconds"], later["worker"]) == (first["seconds"], first["worker"])
 
 
 def test_a_video_without_running_is_not_reported_ok(tmp_path: Path) -> None:

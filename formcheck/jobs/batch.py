@@ -362,8 +362,11 @@ def run_batch(
             f"by its name, {'/'.join(VIDEO_SUFFIXES)}): {shown}"
         )
     rows: dict[Path, Row] = {}
+    earlier = _earlier_rows(out_root)
     for item in done:
-        rows[item.video] = summary_row(item, read_report(item), status="skipped")
+        # Who ran it and how long it took come from the summary that listed it.
+        kept = {k: v for k, v in earlier.get(item.video.name, {}).items() if k in _CARRIED}
+        rows[item.video] = summary_row(item, read_report(item), status="skipped", **kept)
     results = (runner or LocalPool())(list(todo.values()), settings, say) if todo else iter(())
     for k, row in enumerate(results, start=1):
         rows[todo[row["video"]].video] = row
@@ -378,6 +381,19 @@ def _detail(row: Row) -> str:
     if row["status"] != "ok":
         return str(row["error"])
     return f"{row['seconds']} s" + (f" on {row['worker']}" if row.get("worker") else "")
+
+
+# Columns a skipped video keeps from the summary that listed it.
+_CARRIED = ("seconds", "worker")
+
+
+def _earlier_rows(out_root: Path) -> dict[str, dict[str, str]]:
+    """The rows of an earlier ``summary.csv`` by video name (empty when none is readable)."""
+    try:
+        with (out_root / SUMMARY_CSV).open(newline="", encoding="utf-8") as fh:
+            return {row["video"]: row for row in csv.DictReader(fh) if row.get("video")}
+    except (OSError, csv.Error, UnicodeDecodeError, KeyError):
+        return {}
 
 
 def read_report(item: BatchItem) -> dict[str, Any] | None:
