@@ -8,7 +8,6 @@ frames, no video) goes through the analysis within a memory bound.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import warnings
@@ -120,19 +119,9 @@ print(json.dumps({
 
 @pytest.mark.slow
 def test_an_hour_long_track_analyses_within_a_memory_bound() -> None:
-    """216,000 frames at 60 fps through analyze_clip + summarize in a fresh process.
-
-    Measured without numpy's huge-page advice (``NUMPY_MADVISE_HUGEPAGE=0``):
-    with it, on a kernel whose transparent huge pages are "madvise" (this
-    machine), large arrays are backed by 2 MB pages when the kernel has them
-    free, and the peak moved between runs of the same code (772-807 MiB, once
-    1009 MiB in a CI run; 451 MiB of huge pages at the end of a run). The
-    bound is on formcheck's own allocations; docs/longrun.md says how to set
-    it on a server.
-    """
-    env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"}
+    """216,000 frames at 60 fps through analyze_clip + summarize in a fresh process."""
     done = subprocess.run(
-        [sys.executable, "-c", _HOUR_SCRIPT], capture_output=True, text=True, timeout=1800, env=env
+        [sys.executable, "-c", _HOUR_SCRIPT], capture_output=True, text=True, timeout=1800
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
