@@ -99,6 +99,12 @@ from formcheck.synthetic.kinematics import RunnerParams
 from formcheck.synthetic.landmarks import long_synthetic_track
 
 def rss_mib():
+    # VmHWM: this process's own peak. ru_maxrss is not: on Linux, exec keeps
+    # the larger of the parent's peak (vfork shares its memory) and the
+    # child's, so inside a long pytest run it reported pytest's ~1 GB.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 t0 = time.perf_counter()
