@@ -17,9 +17,9 @@ import dataclasses
 import os
 import queue
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,8 +201,15 @@ def detect_poses(
             if frames is not None
             else iter_frames(info, from_index=first, after_pts=last_pts)
         )
-        found_frames = _landmark_frames(
-            info, source, landmarkers, settings, on_frame=on_frame, carry=carry, crops=crops
+        # Closed before the landmarkers (the stack unwinds in reverse): on an
+        # exception (Ctrl-C, a failing part hook) its thread pool first waits
+        # for the detections in flight, which a closed landmarker would crash.
+        found_frames = stack.enter_context(
+            closing(
+                _landmark_frames(
+                    info, source, landmarkers, settings, on_frame=on_frame, carry=carry, crops=crops
+                )
+            )
         )
         for frame, found in found_frames:
             if frame.index >= xy.shape[0]:
@@ -420,7 +427,7 @@ def _landmark_frames(
     on_frame: Callable[[int, np.ndarray], None] | None,
     carry: _Carry,
     crops: bool,
-) -> Iterator[tuple[Frame, _Found]]:
+) -> Generator[tuple[Frame, _Found], None, None]:
     """Decoded frames with their candidates, in frame order.
 
     VIDEO mode: one landmarker, inference inline (timestamps must increase),
